@@ -1,0 +1,86 @@
+using System.Text.Json.Serialization;
+
+namespace PullCluster.Core.Gateway;
+
+// The node's command gateway: a TCP socket on --node HOST:PORT (default 127.0.0.1:9110, as pbm's).
+// One connection carries one request, sent as a single JSON line, and the node answers with a stream of
+// JSON lines ending in a line whose Kind is "result", "images", "ok" or "error". Each request is turned
+// into the same actor messages (PullImage → progress → result) an in-process caller sends; the gateway
+// exists so that the CLI can be a native binary that starts in milliseconds instead of an actor system.
+
+public static class GatewayOps
+{
+    public const string Ping = "ping";
+    public const string Pull = "pull";
+    public const string ListImages = "images";
+    public const string RemoveImage = "rm";
+    public const string Rootfs = "rootfs";
+    public const string Export = "export";
+}
+
+public static class GatewayKinds
+{
+    public const string Progress = "progress";
+    public const string Result = "result";
+    public const string Images = "images";
+    public const string Ok = "ok";
+    public const string Error = "error";
+
+    public static bool IsFinal(string kind) => kind is not Progress;
+}
+
+/// <summary>docker pull's per-layer states, so operators read them as they are used to.</summary>
+public static class LayerStates
+{
+    public const string Waiting = "Waiting";
+    public const string Downloading = "Downloading";
+    public const string Verifying = "Verifying Checksum";
+    public const string Downloaded = "Download complete";
+    public const string Extracting = "Extracting";
+    public const string Complete = "Pull complete";
+    public const string Exists = "Already exists";
+    public const string Failed = "Failed";
+}
+
+public sealed record GatewayRequest(
+    string Op,
+    string? Image = null,
+    string? Platform = null,
+    string? Dir = null);
+
+public sealed record LayerProgressDto(string Digest, long Size, long Done, string State);
+
+public sealed record PullProgressDto(string Image, IReadOnlyList<LayerProgressDto> Layers);
+
+public sealed record PullResultDto(
+    string Image,
+    string ManifestDigest,
+    string ConfigDigest,
+    string Platform,
+    IReadOnlyList<string> ChainIds,
+    long BytesFetched,
+    long BytesShared,
+    long BytesReused,
+    double Seconds);
+
+public sealed record ImageSummaryDto(
+    string Image,
+    string ManifestDigest,
+    string Platform,
+    long Size,
+    int Layers,
+    DateTimeOffset Pulled);
+
+public sealed record GatewayReply(
+    string Kind,
+    PullProgressDto? Progress = null,
+    PullResultDto? Result = null,
+    IReadOnlyList<ImageSummaryDto>? Images = null,
+    string? Message = null);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(GatewayRequest))]
+[JsonSerializable(typeof(GatewayReply))]
+public sealed partial class GatewayJson : JsonSerializerContext;
