@@ -1,0 +1,162 @@
+using Akka.Actor;
+using Akka.Event;
+using PullCluster.Actors.Entities;
+using PullCluster.Actors.Scheduling;
+using PullCluster.Core.Formats;
+using PullCluster.Core.Gateway;
+using PullCluster.Core.Registry;
+using PullCluster.Core.Store;
+
+namespace PullCluster.Actors.Blobs;
+
+/// <summary>
+/// The one place a blob is fetched: one actor per digest. The first FetchBlob starts a download (after a
+/// download slot is granted); every FetchBlob that arrives while it runs waits for the same download
+/// (singleflight); once the blob is in the content store, requests are answered at once from there.
+/// </summary>
+public sealed class BlobActor : ReceiveActor, IWithTimers
+{
+    private sealed record Downloaded(string Path, long Bytes);
+    private sealed record DownloadFailed(Exception Cause);
+    private sealed record PublishProgress;
+
+    private readonly Digest _digest;
+    private readonly NodeServices _services;
+    private readonly IActorRef _downloadSlots;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<IActorRef> _waiters = new();
+    private FetchBlob? _request;
+    private IActorRef? _initiator;
+    private long _received;
+    private long _lastPublished = -1;
+    private CancellationTokenSource? _cancel;
+
+    public BlobActor(Digest digest, NodeServices services, IActorRef downloadSlots)
+    {
+        _digest = digest;
+        _services = services;
+        _downloadSlots = downloadSlots;
+        Idle();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(Digest digest, NodeServices services, IActorRef downloadSlots) =>
+        Akka.Actor.Props.Create(() => new BlobActor(digest, services, downloadSlots));
+
+    private void Idle()
+    {
+        Context.SetReceiveTimeout(TimeSpan.FromMinutes(2));
+        Receive<FetchBlob>(Start);
+        Receive<ReceiveTimeout>(_ => Context.Parent.Tell(new Passivate()));
+    }
+
+    private void Start(FetchBlob request)
+    {
+        if (_services.Content.Has(request.Blob))
+        {
+            Sender.Tell(new BlobAvailable(request.Blob, _services.Content.PathOf(_digest), BlobOrigin.Stored, 0));
+            return;
+        }
+        _request = request;
+        _initiator = Sender;
+        _waiters.Add(Sender);
+        _received = 0;
+        _lastPublished = -1;
+        Context.SetReceiveTimeout(null);
+        Broadcast(LayerStates.Waiting);
+        _downloadSlots.Tell(new AcquireSlot());
+        Become(Fetching);
+    }
+
+    private void Fetching()
+    {
+        Receive<FetchBlob>(_ =>
+        {
+            _waiters.Add(Sender);
+            Sender.Tell(new BlobFetchProgress(_digest, Interlocked.Read(ref _received), _request!.Blob.Size, LayerStates.Waiting));
+        });
+        Receive<SlotGranted>(_ => BeginDownload());
+        Receive<PublishProgress>(_ =>
+        {
+            var done = Interlocked.Read(ref _received);
+            if (done == _lastPublished) return;
+            _lastPublished = done;
+            Broadcast(LayerStates.Downloading);
+        });
+        Receive<BlobFetchProgress>(p => Broadcast(p.State));
+        Receive<Downloaded>(Finished);
+        Receive<DownloadFailed>(Failed);
+    }
+
+    private void BeginDownload()
+    {
+        var request = _request!;
+        var registry = _services.Registry;
+        var content = _services.Content;
+        var self = Self;
+        _cancel = new CancellationTokenSource();
+        var ct = _cancel.Token;
+        Broadcast(LayerStates.Downloading);
+        Timers.StartPeriodicTimer("progress", new PublishProgress(), _services.Settings.ProgressInterval);
+        Task.Run(async () =>
+        {
+            using var ingest = content.OpenIngest(request.Blob);
+            var resumed = ingest.Offset;
+            Interlocked.Exchange(ref _received, resumed);
+            await registry.FetchBlobAsync(request.Source, request.Blob, ingest, n => Interlocked.Add(ref _received, n), ct).ConfigureAwait(false);
+            self.Tell(new BlobFetchProgress(_digest, request.Blob.Size, request.Blob.Size, LayerStates.Verifying));
+            try
+            {
+                return new Downloaded(ingest.Commit(), request.Blob.Size - resumed);
+            }
+            catch (BlobVerificationException)
+            {
+                ingest.Discard();
+                throw;
+            }
+        }, ct).PipeTo(self, success: d => d, failure: e => new DownloadFailed(e));
+    }
+
+    private void Finished(Downloaded result)
+    {
+        _log.Info("blob {0} fetched from {1}: {2} bytes", _digest, _request!.Source.Registry, result.Bytes);
+        foreach (var waiter in _waiters)
+        {
+            var origin = waiter.Equals(_initiator) ? BlobOrigin.Fetched : BlobOrigin.Shared;
+            waiter.Tell(new BlobAvailable(_request.Blob, result.Path, origin, origin == BlobOrigin.Fetched ? result.Bytes : 0));
+        }
+        Reset();
+    }
+
+    private void Failed(DownloadFailed failure)
+    {
+        var cause = failure.Cause is AggregateException { InnerException: { } inner } ? inner : failure.Cause;
+        var reason = cause is RegistryException or BlobVerificationException
+            ? cause.Message
+            : $"blob {_digest} from {_request!.Source.Registry}/{_request.Source.Repository}: {cause.Message}";
+        _log.Warning("fetch of {0} failed: {1}", _digest, reason);
+        foreach (var waiter in _waiters) waiter.Tell(new BlobFetchFailed(_digest, reason));
+        Reset();
+    }
+
+    private void Reset()
+    {
+        Timers.Cancel("progress");
+        _downloadSlots.Tell(new ReleaseSlot());
+        _waiters.Clear();
+        _request = null;
+        _initiator = null;
+        _cancel?.Dispose();
+        _cancel = null;
+        Become(Idle);
+    }
+
+    private void Broadcast(string state)
+    {
+        var progress = new BlobFetchProgress(_digest, Interlocked.Read(ref _received), _request!.Blob.Size, state);
+        foreach (var waiter in _waiters) waiter.Tell(progress);
+    }
+
+    protected override void PostStop() => _cancel?.Cancel();
+}

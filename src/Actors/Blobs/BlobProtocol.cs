@@ -1,0 +1,28 @@
+using PullCluster.Actors.Entities;
+using PullCluster.Core.Formats;
+
+namespace PullCluster.Actors.Blobs;
+
+/// <summary>How a requester came by a blob, for the pull's byte accounting.</summary>
+public enum BlobOrigin
+{
+    /// <summary>Downloaded because this requester asked first.</summary>
+    Fetched,
+    /// <summary>Another requester's download was already under way; this one waited for it.</summary>
+    Shared,
+    /// <summary>Already in the content store.</summary>
+    Stored,
+}
+
+/// <summary>Ask the BlobActor for Blob.Digest to make the blob available in the content store.</summary>
+public sealed record FetchBlob(ImageReference Source, Descriptor Blob) : IEntityMessage
+{
+    public string EntityId => Blob.Digest.ToString();
+}
+
+public sealed record BlobFetchProgress(Digest Digest, long Done, long Total, string State);
+
+/// <summary>The blob is verified and durable at Path. Downloaded counts the bytes this fetch took from the registry.</summary>
+public sealed record BlobAvailable(Descriptor Blob, string Path, BlobOrigin Origin, long Downloaded);
+
+public sealed record BlobFetchFailed(Digest Digest, string Reason);

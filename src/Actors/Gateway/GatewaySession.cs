@@ -1,0 +1,61 @@
+using System.Threading.Channels;
+using Akka.Actor;
+using PullCluster.Actors.Protocol;
+using PullCluster.Core.Gateway;
+
+namespace PullCluster.Actors.Gateway;
+
+/// <summary>
+/// One CLI connection: turns its request into the ordinary message API and each reply into a gateway
+/// line. Lines go to a channel that the connection's writer drains, so a slow terminal never blocks the actor.
+/// </summary>
+public sealed class GatewaySession : ReceiveActor
+{
+    private readonly ChannelWriter<GatewayReply> _out;
+
+    public GatewaySession(GatewayRequest request, IActorRef pulls, ChannelWriter<GatewayReply> output)
+    {
+        _out = output;
+        Receive<PullProgress>(p => Write(new GatewayReply(GatewayKinds.Progress, Progress: ToDto(p))));
+        Receive<PullSucceeded>(s => Finish(new GatewayReply(GatewayKinds.Result, Result: ToDto(s))));
+        Receive<PullFailed>(f => Finish(new GatewayReply(GatewayKinds.Error, Message: f.Reason)));
+        Receive<ImageList>(l => Finish(new GatewayReply(GatewayKinds.Images, Images: l.Images.Select(ToDto).ToList())));
+        Receive<ImageOperationDone>(d => Finish(new GatewayReply(GatewayKinds.Ok, Message: d.Message)));
+        Receive<ImageOperationFailed>(f => Finish(new GatewayReply(GatewayKinds.Error, Message: f.Reason)));
+        Receive<Status.Failure>(f => Finish(new GatewayReply(GatewayKinds.Error, Message: f.Cause.Message)));
+
+        object? command = request.Op switch
+        {
+            GatewayOps.Pull when request.Image is { } image => new PullImage(image, request.Platform, Self),
+            GatewayOps.ListImages => new ListImages(Self),
+            GatewayOps.RemoveImage when request.Image is { } image => new RemoveImage(image, Self),
+            GatewayOps.Rootfs when request is { Image: { } image, Dir: { } dir } => new MaterializeRootfs(image, dir, Self),
+            GatewayOps.Export when request is { Image: { } image, Dir: { } dir } => new ExportImage(image, dir, Self),
+            _ => null,
+        };
+        if (command is not null) pulls.Tell(command);
+        else if (request.Op == GatewayOps.Ping) Finish(new GatewayReply(GatewayKinds.Ok, Message: "pong"));
+        else Finish(new GatewayReply(GatewayKinds.Error, Message: $"unknown or incomplete request '{request.Op}'"));
+    }
+
+    public static Props Props(GatewayRequest request, IActorRef pulls, ChannelWriter<GatewayReply> output) =>
+        Akka.Actor.Props.Create(() => new GatewaySession(request, pulls, output));
+
+    private void Write(GatewayReply reply) => _out.TryWrite(reply);
+
+    private void Finish(GatewayReply reply)
+    {
+        _out.TryWrite(reply);
+        _out.TryComplete();
+        Context.Stop(Self);
+    }
+
+    private static PullProgressDto ToDto(PullProgress p) =>
+        new(p.Image, p.Layers.Select(l => new LayerProgressDto(l.Digest, l.Size, l.Done, l.State)).ToList());
+
+    private static PullResultDto ToDto(PullSucceeded s) =>
+        new(s.Image, s.ManifestDigest, s.ConfigDigest, s.Platform, s.ChainIds, s.BytesFetched, s.BytesShared, s.BytesReused, s.Elapsed.TotalSeconds);
+
+    private static ImageSummaryDto ToDto(ImageSummary i) =>
+        new(i.Image, i.ManifestDigest, i.Platform, i.Size, i.Layers, i.Pulled);
+}

@@ -1,0 +1,102 @@
+using Akka.Actor;
+using PullCluster.Actors.Protocol;
+using PullCluster.Core.Formats;
+using PullCluster.Core.Layers;
+using PullCluster.Core.Store;
+
+namespace PullCluster.Actors.Images;
+
+/// <summary>
+/// Image records and what is made from them: listing, removal (with pruning of content no image still
+/// uses), the flattened root filesystem and OCI layout export. All file work runs off the actor thread.
+/// </summary>
+public sealed class ImagesActor : ReceiveActor
+{
+    public sealed record Remove(RemoveImage Request, bool Prune, IActorRef ReplyTo);
+
+    private readonly NodeServices _services;
+
+    public ImagesActor(NodeServices services)
+    {
+        _services = services;
+        Receive<ListImages>(m => Run(m.ReplyTo ?? Sender, () => new ImageList(List())));
+        Receive<Remove>(m => Run(m.ReplyTo, m.Request.Image, () => RemoveImage(m.Request.Image, m.Prune)));
+        Receive<MaterializeRootfs>(m => Run(m.ReplyTo ?? Sender, m.Image, () => Rootfs(m.Image, m.Directory)));
+        Receive<ExportImage>(m => Run(m.ReplyTo ?? Sender, m.Image, () => Export(m.Image, m.Directory)));
+    }
+
+    public static Props Props(NodeServices services) => Akka.Actor.Props.Create(() => new ImagesActor(services));
+
+    private static void Run(IActorRef replyTo, Func<object> work) =>
+        Task.Run(work).PipeTo(replyTo, failure: e => new Status.Failure(e));
+
+    private static void Run(IActorRef replyTo, string image, Func<object> work) =>
+        Task.Run(work).PipeTo(replyTo, failure: e => new ImageOperationFailed(image, Unwrap(e).Message));
+
+    private static Exception Unwrap(Exception e) => e is AggregateException { InnerException: { } inner } ? inner : e;
+
+    private IReadOnlyList<ImageSummary> List() =>
+        _services.Images.List()
+            .Select(r => new ImageSummary(r.Reference, r.ManifestDigest, r.Platform, r.CompressedSize, r.Layers.Count, r.Pulled))
+            .ToList();
+
+    private ImageRecord Find(string image)
+    {
+        var reference = ImageReference.Parse(image).ToString();
+        return _services.Images.Get(reference) ?? throw new KeyNotFoundException($"image {reference} is not in the store (see 'pullcluster image ls')");
+    }
+
+    private object RemoveImage(string image, bool prune)
+    {
+        var record = Find(image);
+        _services.Images.Remove(record.Reference);
+        if (!prune) return new ImageOperationDone(record.Reference, $"untagged {record.Reference}; content kept while pulls are running");
+        var (layers, blobs) = Prune();
+        return new ImageOperationDone(record.Reference, $"removed {record.Reference}: {layers} layers and {blobs} blobs deleted");
+    }
+
+    /// <summary>Deletes layers and blobs that no remaining image refers to, as docker rmi does.</summary>
+    private (int Layers, int Blobs) Prune()
+    {
+        var images = _services.Images.List();
+        var keepLayers = images.SelectMany(i => i.ChainIds).ToHashSet();
+        var keepBlobs = images
+            .SelectMany(i => i.Layers.Select(l => l.Digest).Append(i.ManifestDigest).Append(i.ConfigDigest))
+            .ToHashSet();
+        var layers = 0;
+        foreach (var chainId in _services.Layers.List().Where(c => !keepLayers.Contains(c.ToString())).ToList())
+        {
+            _services.Layers.Delete(chainId);
+            layers++;
+        }
+        var blobs = 0;
+        foreach (var digest in _services.Content.List().Where(d => !keepBlobs.Contains(d.ToString())).ToList())
+        {
+            _services.Content.Delete(digest);
+            blobs++;
+        }
+        return (layers, blobs);
+    }
+
+    private object Rootfs(string image, string directory)
+    {
+        var record = Find(image);
+        var target = Path.GetFullPath(directory);
+        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
+            throw new IOException($"rootfs target {target} is not empty");
+        Directory.CreateDirectory(target);
+        var layerDirs = record.Layers.Select(l => _services.Layers.PathOf(Digest.Parse(l.ChainId))).ToList();
+        foreach (var dir in layerDirs.Where(d => !Directory.Exists(d)))
+            throw new DirectoryNotFoundException($"layer {dir} of {record.Reference} is missing from the store; pull the image again");
+        RootfsBuilder.Flatten(layerDirs, target, _services.ApplyOptions, CancellationToken.None);
+        return new ImageOperationDone(record.Reference, $"wrote the root filesystem of {record.Reference} to {target}");
+    }
+
+    private object Export(string image, string directory)
+    {
+        var record = Find(image);
+        var target = Path.GetFullPath(directory);
+        ImageLayoutWriter.Write(record, _services.Content, target);
+        return new ImageOperationDone(record.Reference, $"exported {record.Reference} as an OCI image layout to {target}");
+    }
+}

@@ -1,0 +1,239 @@
+using Akka.Actor;
+using Akka.Event;
+using PullCluster.Actors.Blobs;
+using PullCluster.Actors.Entities;
+using PullCluster.Actors.Scheduling;
+using PullCluster.Core.Formats;
+using PullCluster.Core.Gateway;
+using PullCluster.Core.Layers;
+using PullCluster.Core.Store;
+
+namespace PullCluster.Actors.Layers;
+
+/// <summary>
+/// The one place a layer commits: one actor per chain ID. It fetches its blob and unpacks it as soon as it
+/// can, in any order relative to other layers, but commits only after its parent chain ID has committed,
+/// and only once however many pulls ask. A layer that is already in the store is answered at once.
+/// </summary>
+public sealed class LayerCommitActor : ReceiveActor
+{
+    private sealed record Unpacked(string Staging, LayerUnpackResult Result);
+    private sealed record UnpackFailed(string? Staging, Exception Cause);
+    private sealed record Committed(string Path);
+    private sealed record CommitFailed(Exception Cause);
+
+    private readonly Digest _chainId;
+    private readonly NodeServices _services;
+    private readonly IActorRef _blobs;
+    private readonly IActorRef _cpuSlots;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<IActorRef> _requesters = new();
+    private readonly List<IActorRef> _awaiters = new();
+    private CommitLayer? _request;
+    private BlobAvailable? _blob;
+    private Unpacked? _unpacked;
+    private bool _parentCommitted;
+    private string _state = LayerStates.Waiting;
+
+    public LayerCommitActor(Digest chainId, NodeServices services, IActorRef blobs, IActorRef cpuSlots)
+    {
+        _chainId = chainId;
+        _services = services;
+        _blobs = blobs;
+        _cpuSlots = cpuSlots;
+        Idle();
+    }
+
+    public static Props Props(Digest chainId, NodeServices services, IActorRef blobs, IActorRef cpuSlots) =>
+        Akka.Actor.Props.Create(() => new LayerCommitActor(chainId, services, blobs, cpuSlots));
+
+    private string LayerPath => _services.Layers.PathOf(_chainId);
+
+    private void Idle()
+    {
+        Context.SetReceiveTimeout(TimeSpan.FromMinutes(2));
+        Receive<CommitLayer>(Start);
+        Receive<AwaitLayer>(_ =>
+        {
+            if (_services.Layers.Has(_chainId)) Sender.Tell(new LayerCommitted(_chainId, LayerPath, BlobOrigin.Stored, 0));
+            else
+            {
+                _awaiters.Add(Sender);
+                Context.SetReceiveTimeout(null);
+            }
+        });
+        Receive<ReceiveTimeout>(_ =>
+        {
+            if (_awaiters.Count == 0) Context.Parent.Tell(new Passivate());
+        });
+    }
+
+    private void Start(CommitLayer request)
+    {
+        if (_services.Layers.Has(_chainId))
+        {
+            Sender.Tell(new LayerCommitted(_chainId, LayerPath, BlobOrigin.Stored, 0));
+            return;
+        }
+        Context.SetReceiveTimeout(null);
+        _request = request;
+        _requesters.Add(Sender);
+        _parentCommitted = request.Parent is null;
+        if (request.Parent is { } parent) Context.Parent.Tell(new AwaitLayer(parent));
+        _blobs.Tell(new FetchBlob(request.Source, request.Blob));
+        Become(Working);
+    }
+
+    private void Working()
+    {
+        Receive<CommitLayer>(_ =>
+        {
+            _requesters.Add(Sender);
+            Sender.Tell(Status(_state));
+        });
+        Receive<AwaitLayer>(_ => _awaiters.Add(Sender));
+        Receive<BlobFetchProgress>(p =>
+        {
+            _state = p.State;
+            Publish(new LayerStatus(_chainId, p.Digest, p.Done, p.Total, p.State));
+        });
+        Receive<BlobAvailable>(blob =>
+        {
+            _blob = blob;
+            _state = LayerStates.Downloaded;
+            Publish(Status(_state));
+            _cpuSlots.Tell(new AcquireSlot());
+        });
+        Receive<BlobFetchFailed>(f => Fail(f.Reason));
+        Receive<SlotGranted>(_ => BeginUnpack());
+        Receive<Unpacked>(u =>
+        {
+            _cpuSlots.Tell(new ReleaseSlot());
+            if (u.Result.DiffId != _request!.DiffId)
+            {
+                DeleteStagingAsync(u.Staging);
+                Fail($"layer {_request.Blob.Digest}: diff id mismatch: the image config says {_request.DiffId}, the content is {u.Result.DiffId}");
+                return;
+            }
+            _unpacked = u;
+            TryCommit();
+        });
+        Receive<UnpackFailed>(f =>
+        {
+            _cpuSlots.Tell(new ReleaseSlot());
+            if (f.Staging is not null) DeleteStagingAsync(f.Staging);
+            var cause = f.Cause is AggregateException { InnerException: { } inner } ? inner : f.Cause;
+            Fail($"layer {_request!.Blob.Digest} of {_request.Source}: {cause.Message}");
+        });
+        Receive<LayerCommitted>(c =>
+        {
+            if (c.ChainId != _request!.Parent) return;
+            _parentCommitted = true;
+            TryCommit();
+        });
+        Receive<LayerFailed>(f =>
+        {
+            if (f.ChainId != _request!.Parent) return;
+            if (_unpacked is not null) DeleteStagingAsync(_unpacked.Staging);
+            Fail($"parent layer failed: {f.Reason}");
+        });
+        Receive<Committed>(c => Done(c.Path));
+        Receive<CommitFailed>(f =>
+        {
+            if (_unpacked is not null) DeleteStagingAsync(_unpacked.Staging);
+            Fail($"layer {_request!.Blob.Digest}: commit failed: {f.Cause.Message}");
+        });
+    }
+
+    private void BeginUnpack()
+    {
+        var request = _request!;
+        var blobPath = _blob!.Path;
+        var layers = _services.Layers;
+        var options = _services.ApplyOptions;
+        _state = LayerStates.Extracting;
+        Publish(Status(_state));
+        // Unpacking blocks on decompression and file writes for up to seconds: it gets a thread of its own,
+        // bounded by the cpu slot, so neither the actor dispatcher nor the async I/O pool is starved.
+        Task.Factory.StartNew(() =>
+        {
+            var staging = layers.CreateStaging();
+            try
+            {
+                using var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+                var compression = MediaTypes.CompressionOf(request.Blob.MediaType);
+                return (object)new Unpacked(staging, LayerUnpacker.UnpackDiff(file, compression, staging, options, CancellationToken.None));
+            }
+            catch (Exception e)
+            {
+                return new UnpackFailed(staging, e);
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+        .PipeTo(Self, failure: e => new UnpackFailed(null, e));
+    }
+
+    private void TryCommit()
+    {
+        if (!_parentCommitted || _unpacked is null) return;
+        var request = _request!;
+        var unpacked = _unpacked;
+        var info = new LayerInfo(
+            _chainId.ToString(), request.Parent?.ToString(), request.DiffId.ToString(), request.Blob.Digest.ToString(),
+            request.Blob.MediaType, request.Blob.Size, unpacked.Result.UncompressedBytes);
+        var layers = _services.Layers;
+        Task.Run(() => new Committed(layers.Commit(unpacked.Staging, info)))
+            .PipeTo(Self, failure: e => new CommitFailed(e));
+    }
+
+    private void Done(string path)
+    {
+        _log.Debug("layer {0} committed", _chainId);
+        var blob = _blob!;
+        foreach (var requester in _requesters)
+        {
+            var first = requester.Equals(_requesters[0]);
+            var origin = blob.Origin switch
+            {
+                BlobOrigin.Stored => BlobOrigin.Stored,
+                _ when first => blob.Origin,
+                _ => BlobOrigin.Shared,
+            };
+            requester.Tell(new LayerCommitted(_chainId, path, origin, first ? blob.Downloaded : 0));
+        }
+        foreach (var awaiter in _awaiters) awaiter.Tell(new LayerCommitted(_chainId, path, BlobOrigin.Stored, 0));
+        Reset();
+    }
+
+    private void Fail(string reason)
+    {
+        _log.Warning("layer {0} failed: {1}", _chainId, reason);
+        var failed = new LayerFailed(_chainId, reason);
+        foreach (var r in _requesters.Concat(_awaiters)) r.Tell(failed);
+        Reset();
+    }
+
+    private void Reset()
+    {
+        _requesters.Clear();
+        _awaiters.Clear();
+        _request = null;
+        _blob = null;
+        _unpacked = null;
+        _state = LayerStates.Waiting;
+        Become(Idle);
+    }
+
+    private LayerStatus Status(string state) =>
+        new(_chainId, _request!.Blob.Digest, _blob is null ? 0 : _request.Blob.Size, _request.Blob.Size, state);
+
+    private void Publish(LayerStatus status)
+    {
+        foreach (var r in _requesters) r.Tell(status);
+    }
+
+    private static void DeleteStagingAsync(string staging) =>
+        Task.Run(() =>
+        {
+            if (Directory.Exists(staging)) LayerStore.DeleteTree(staging);
+        });
+}

@@ -1,0 +1,20 @@
+using Akka.Actor;
+
+namespace PullCluster.Actors.Protocol;
+
+// The public message API, sent to the node's PullManager (/user/pulls). Everything is plain strings and
+// numbers so that remote callers need no PullCluster types beyond these records. When ReplyTo is null the
+// replies go to the sender.
+
+/// <summary>Pull an image. Answered by <see cref="PullProgress"/> events, then <see cref="PullSucceeded"/> or <see cref="PullFailed"/>.</summary>
+public sealed record PullImage(string Image, string? Platform = null, IActorRef? ReplyTo = null);
+
+public sealed record ListImages(IActorRef? ReplyTo = null);
+
+public sealed record RemoveImage(string Image, IActorRef? ReplyTo = null);
+
+/// <summary>Write the image's flattened root filesystem into an empty or missing directory.</summary>
+public sealed record MaterializeRootfs(string Image, string Directory, IActorRef? ReplyTo = null);
+
+/// <summary>Write the image as an OCI image layout with its original blobs.</summary>
+public sealed record ExportImage(string Image, string Directory, IActorRef? ReplyTo = null);

@@ -1,0 +1,31 @@
+using Akka.Actor;
+using PullCluster.Actors.Blobs;
+using PullCluster.Actors.Entities;
+using PullCluster.Actors.Layers;
+using PullCluster.Actors.Pulls;
+using PullCluster.Actors.Scheduling;
+using PullCluster.Core.Formats;
+
+namespace PullCluster.Actors;
+
+/// <summary>
+/// Starts a node's actors in an actor system: the two slot pools, the blob and layer regions (one entity
+/// per digest / chain ID) and the PullManager at /user/pulls, which is the address callers send to.
+/// </summary>
+public static class PullNode
+{
+    public const string PullsName = "pulls";
+
+    public static IActorRef Start(ActorSystem system, NodeServices services)
+    {
+        var settings = services.Settings;
+        var discarded = services.Layers.DiscardStaging();
+        if (discarded > 0) system.Log.Info("discarded {0} unfinished layer unpacks from {1}", discarded, services.Layout.LayerStaging);
+
+        var downloads = system.ActorOf(WorkSlots.Props("downloads", settings.MaxConcurrentDownloads), "download-slots");
+        var cpu = system.ActorOf(WorkSlots.Props("cpu", settings.MaxConcurrentCpuJobs), "cpu-slots");
+        var blobs = system.ActorOf(LocalEntityRegion.Props(id => BlobActor.Props(Digest.Parse(id), services, downloads)), "blobs");
+        var layers = system.ActorOf(LocalEntityRegion.Props(id => LayerCommitActor.Props(Digest.Parse(id), services, blobs, cpu)), "layers");
+        return system.ActorOf(PullManager.Props(services, blobs, layers), PullsName);
+    }
+}

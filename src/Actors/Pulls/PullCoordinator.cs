@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using PullCluster.Actors.Blobs;
+using PullCluster.Actors.Layers;
+using PullCluster.Actors.Protocol;
+using PullCluster.Core.Formats;
+using PullCluster.Core.Gateway;
+using PullCluster.Core.Store;
+
+namespace PullCluster.Actors.Pulls;
+
+/// <summary>A second caller asking for a pull that is already running joins it.</summary>
+public sealed record AttachToPull(IActorRef Subscriber);
+
+/// <summary>
+/// Runs one pull: resolves the reference to a manifest for the platform, fetches the config, asks the
+/// LayerCommitActors for every layer at once, streams progress to its subscribers and records the image.
+/// </summary>
+public sealed class PullCoordinator : ReceiveActor, IWithTimers
+{
+    private sealed record Resolved(Digest ManifestDigest, string MediaType, long ManifestSize, ImageManifest Manifest);
+    private sealed record ConfigRead(ImageConfig Config);
+    private sealed record Recorded(ImageRecord Record);
+    private sealed record Failed(Exception Cause);
+    private sealed record PublishProgress;
+
+    private readonly ImageReference _image;
+    private readonly Platform _platform;
+    private readonly NodeServices _services;
+    private readonly IActorRef _blobs;
+    private readonly IActorRef _layers;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<IActorRef> _subscribers = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Dictionary<Digest, int> _layerIndex = new();
+    private LayerProgress[] _progress = [];
+    private Resolved? _resolved;
+    private ImageConfig? _config;
+    private IReadOnlyList<Digest> _chainIds = [];
+    private int _committed;
+    private long _fetched, _shared, _reused;
+    private bool _dirty;
+
+    public PullCoordinator(ImageReference image, Platform platform, IActorRef subscriber, NodeServices services, IActorRef blobs, IActorRef layers)
+    {
+        _image = image;
+        _platform = platform;
+        _services = services;
+        _blobs = blobs;
+        _layers = layers;
+        _subscribers.Add(subscriber);
+
+        Receive<AttachToPull>(a =>
+        {
+            _subscribers.Add(a.Subscriber);
+            if (_progress.Length > 0) a.Subscriber.Tell(new PullProgress(_image.ToString(), _progress));
+        });
+        Receive<Resolved>(OnResolved);
+        Receive<BlobAvailable>(OnConfigAvailable);
+        Receive<BlobFetchFailed>(f => Fail(f.Reason));
+        Receive<ConfigRead>(OnConfig);
+        Receive<LayerStatus>(OnLayerStatus);
+        Receive<LayerCommitted>(OnLayerCommitted);
+        Receive<LayerFailed>(f => Fail(f.Reason));
+        Receive<Recorded>(OnRecorded);
+        Receive<Failed>(f => Fail(Describe(f.Cause)));
+        Receive<PublishProgress>(_ => Publish());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ImageReference image, Platform platform, IActorRef subscriber, NodeServices services, IActorRef blobs, IActorRef layers) =>
+        Akka.Actor.Props.Create(() => new PullCoordinator(image, platform, subscriber, services, blobs, layers));
+
+    protected override void PreStart()
+    {
+        var image = _image;
+        var platform = _platform;
+        var services = _services;
+        Timers.StartPeriodicTimer("progress", new PublishProgress(), services.Settings.ProgressInterval);
+        ResolveAsync(image, platform, services).PipeTo(Self, failure: e => new Failed(e));
+    }
+
+    private static async Task<Resolved> ResolveAsync(ImageReference image, Platform platform, NodeServices services)
+    {
+        var fetched = await services.Registry.GetManifestAsync(image, image.Reference, CancellationToken.None).ConfigureAwait(false);
+        var document = ManifestParser.Parse(fetched.Bytes, fetched.MediaType);
+        if (document is ImageIndex index)
+        {
+            services.Content.Put(fetched.Digest, fetched.Bytes);
+            var chosen = index.SelectPlatform(platform);
+            fetched = await services.Registry.GetManifestAsync(image, chosen.Digest.ToString(), CancellationToken.None).ConfigureAwait(false);
+            document = ManifestParser.Parse(fetched.Bytes, fetched.MediaType);
+        }
+        if (document is not ImageManifest manifest)
+            throw new InvalidDataException($"{image}: manifest {fetched.Digest} is an index inside an index");
+        foreach (var layer in manifest.Layers) MediaTypes.CompressionOf(layer.MediaType);
+        services.Content.Put(fetched.Digest, fetched.Bytes);
+        return new Resolved(fetched.Digest, manifest.MediaType, fetched.Bytes.Length, manifest);
+    }
+
+    private void OnResolved(Resolved resolved)
+    {
+        _resolved = resolved;
+        _progress = resolved.Manifest.Layers
+            .Select(l => new LayerProgress(l.Digest.ToString(), l.Size, 0, LayerStates.Waiting))
+            .ToArray();
+        _dirty = true;
+        _blobs.Tell(new FetchBlob(_image, resolved.Manifest.Config));
+    }
+
+    private void OnConfigAvailable(BlobAvailable blob)
+    {
+        Account(blob.Origin, blob.Blob.Size, blob.Downloaded);
+        var path = blob.Path;
+        Task.Run(() => new ConfigRead(ImageConfig.Parse(File.ReadAllBytes(path))))
+            .PipeTo(Self, failure: e => new Failed(e));
+    }
+
+    private void OnConfig(ConfigRead read)
+    {
+        var manifest = _resolved!.Manifest;
+        var config = read.Config;
+        if (config.DiffIds.Count != manifest.Layers.Count)
+        {
+            Fail($"{_image}: the config lists {config.DiffIds.Count} diff ids for {manifest.Layers.Count} layers");
+            return;
+        }
+        _config = config;
+        _chainIds = ChainIds.Compute(config.DiffIds);
+        for (var i = 0; i < manifest.Layers.Count; i++)
+        {
+            _layerIndex[_chainIds[i]] = i;
+            _layers.Tell(new CommitLayer(_image, manifest.Layers[i], config.DiffIds[i], _chainIds[i], i == 0 ? null : _chainIds[i - 1]));
+        }
+        if (manifest.Layers.Count == 0) Record();
+    }
+
+    private void OnLayerStatus(LayerStatus status)
+    {
+        if (!_layerIndex.TryGetValue(status.ChainId, out var i)) return;
+        var before = _progress[i];
+        _progress[i] = before with { Done = status.Done, State = status.State };
+        if (before.State != status.State) Publish(force: true);
+        else _dirty = true;
+    }
+
+    private void OnLayerCommitted(LayerCommitted committed)
+    {
+        if (!_layerIndex.TryGetValue(committed.ChainId, out var i) || _progress[i].State is LayerStates.Complete or LayerStates.Exists) return;
+        var size = _resolved!.Manifest.Layers[i].Size;
+        Account(committed.Origin, size, committed.Downloaded);
+        _progress[i] = _progress[i] with
+        {
+            Done = size,
+            State = committed.Origin == BlobOrigin.Stored ? LayerStates.Exists : LayerStates.Complete,
+        };
+        Publish(force: true);
+        if (++_committed == _progress.Length) Record();
+    }
+
+    private void Account(BlobOrigin origin, long size, long downloaded)
+    {
+        switch (origin)
+        {
+            case BlobOrigin.Fetched:
+                _fetched += downloaded;
+                _reused += size - downloaded;
+                break;
+            case BlobOrigin.Shared:
+                _shared += size;
+                break;
+            default:
+                _reused += size;
+                break;
+        }
+    }
+
+    private void Record()
+    {
+        var r = _resolved!;
+        var config = _config!;
+        var layers = r.Manifest.Layers
+            .Select((l, i) => new ImageLayerRecord(l.Digest.ToString(), l.MediaType, l.Size, config.DiffIds[i].ToString(), _chainIds[i].ToString()))
+            .ToList();
+        var record = new ImageRecord(
+            _image.ToString(), r.ManifestDigest.ToString(), r.MediaType, r.ManifestSize,
+            r.Manifest.Config.Digest.ToString(), r.Manifest.Config.MediaType, r.Manifest.Config.Size,
+            config.Platform.ToString(), layers, DateTimeOffset.UtcNow);
+        var images = _services.Images;
+        Task.Run(() =>
+        {
+            images.Put(record);
+            return new Recorded(record);
+        }).PipeTo(Self, failure: e => new Failed(e));
+    }
+
+    private void OnRecorded(Recorded recorded)
+    {
+        Publish(force: true);
+        var r = recorded.Record;
+        var result = new PullSucceeded(r.Reference, r.ManifestDigest, r.ConfigDigest, r.Platform, r.ChainIds.ToList(),
+            _fetched, _shared, _reused, _clock.Elapsed);
+        _log.Info("pulled {0} ({1}) in {2:F2}s: {3} bytes fetched, {4} shared, {5} reused",
+            r.Reference, r.ManifestDigest, _clock.Elapsed.TotalSeconds, _fetched, _shared, _reused);
+        foreach (var s in _subscribers) s.Tell(result);
+        Context.Stop(Self);
+    }
+
+    private void Publish(bool force = false)
+    {
+        if (!force && !_dirty) return;
+        _dirty = false;
+        if (_progress.Length == 0) return;
+        var progress = new PullProgress(_image.ToString(), _progress.ToArray());
+        foreach (var s in _subscribers) s.Tell(progress);
+    }
+
+    private void Fail(string reason)
+    {
+        _log.Warning("pull of {0} failed: {1}", _image, reason);
+        var failed = new PullFailed(_image.ToString(), reason);
+        foreach (var s in _subscribers) s.Tell(failed);
+        Context.Stop(Self);
+    }
+
+    private string Describe(Exception e)
+    {
+        var cause = e is AggregateException { InnerException: { } inner } ? inner : e;
+        return cause switch
+        {
+            Core.Registry.RegistryException => cause.Message,
+            UnsupportedMediaTypeException u => $"{_image}: unsupported media type '{u.MediaType}'",
+            _ => $"{_image}: {cause.Message}",
+        };
+    }
+}

@@ -1,0 +1,65 @@
+using Akka.Configuration;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PullCluster.Actors;
+using PullCluster.Host;
+
+NodeOptions options;
+try
+{
+    options = NodeOptions.Parse(args);
+}
+catch (HelpRequested)
+{
+    Console.WriteLine(NodeOptions.Usage);
+    return 0;
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"pullcluster-node: {e.Message}");
+    Console.Error.WriteLine(NodeOptions.Usage);
+    return 2;
+}
+
+// Async I/O completions and actor dispatch share the thread pool; starting it warm avoids the
+// half-second thread-injection stalls a burst of twenty pulls would otherwise meet.
+ThreadPool.SetMinThreads(Math.Max(16, Environment.ProcessorCount * 4), 16);
+
+var config = NodeConfig.Load(options);
+var settings = PullClusterSettings.FromConfig(config, options.Store);
+using var services = new NodeServices(settings);
+using var storeLock = StoreLock.Acquire(services.Layout);
+if (storeLock is null)
+{
+    Console.Error.WriteLine($"pullcluster-node: the store {settings.StoreRoot} is in use by another node");
+    return 1;
+}
+
+var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole(o =>
+{
+    o.SingleLine = true;
+    o.TimestampFormat = "HH:mm:ss.fff ";
+});
+builder.Services.AddSingleton(options);
+builder.Services.AddAkka("pullcluster", (akka, _) =>
+{
+    akka.AddHocon(config, HoconAddMode.Prepend)
+        .ConfigureLoggers(l => l.AddLoggerFactory())
+        .WithActors((system, registry) =>
+        {
+            var pulls = PullNode.Start(system, services);
+            registry.Register<PullsKey>(pulls);
+        });
+});
+builder.Services.AddHostedService<GatewayServer>();
+
+var host = builder.Build();
+var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PullCluster");
+log.LogInformation("store {Store}; {Downloads} concurrent downloads, {Cpu} concurrent unpacks, layer sync {Sync}",
+    settings.StoreRoot, settings.MaxConcurrentDownloads, settings.MaxConcurrentCpuJobs, settings.SyncLayers ? "on" : "off");
+await host.RunAsync();
+return 0;
