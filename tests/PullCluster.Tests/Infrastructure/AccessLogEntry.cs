@@ -34,7 +34,8 @@ public sealed partial record AccessLogEntry(
         var query = q < 0 ? "" : target[(q + 1)..];
         var (endpoint, repo, reference) = Route(path);
         var bytes = m.Groups["bytes"].Value == "-" ? 0 : long.Parse(m.Groups["bytes"].Value, CultureInfo.InvariantCulture);
-        var time = DateTimeOffset.ParseExact(m.Groups["time"].Value, "dd/MMM/yyyy:HH:mm:ss zzz", CultureInfo.InvariantCulture);
+        DateTimeOffset.TryParseExact(m.Groups["time"].Value, "dd/MMM/yyyy:HH:mm:ss zzz", CultureInfo.InvariantCulture,
+            DateTimeStyles.None, out var time);
         return new AccessLogEntry(
             m.Groups["method"].Value, path, query, int.Parse(m.Groups["status"].Value, CultureInfo.InvariantCulture),
             bytes, m.Groups["ua"].Value, time, endpoint, repo, reference);

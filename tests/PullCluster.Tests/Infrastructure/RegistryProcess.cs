@@ -135,7 +135,16 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
         if (options.BasicAuth is { } creds)
         {
             htpasswd = dir.Combine("htpasswd");
-            var line = (await Proc.RunAsync("htpasswd", "-Bbn", creds.User, creds.Password)).EnsureSuccess().Stdout;
+            ProcResult result;
+            try
+            {
+                result = await Proc.RunAsync("htpasswd", "-Bbn", creds.User, creds.Password);
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw new InvalidOperationException("htpasswd is needed for a registry with basic auth (apt-get install apache2-utils)", e);
+            }
+            var line = result.EnsureSuccess().Stdout;
             await File.WriteAllTextAsync(htpasswd, line.Trim() + "\n");
         }
         var config = dir.Combine("config.yml");
@@ -155,7 +164,6 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
         var log = new AccessLog(token => SendSentinelAsync(registry!, token));
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {Binary}");
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Append(e.Data); };
-        process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         registry = new RegistryProcess(process, dir, port, options.BasicAuth, log);
@@ -171,24 +179,29 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits for this process to log that it listens on its port (so an answer cannot come from another server that
+    /// took the port first) and for GET /v2/ to answer.
+    /// </summary>
     private async Task WaitUntilAnsweringAsync(TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < timeout)
         {
-            if (_process.HasExited || ReadAppLog().Contains("address already in use", StringComparison.Ordinal))
-            {
-                var appLog = ReadAppLog();
-                if (appLog.Contains("address already in use", StringComparison.Ordinal)) throw new PortTakenException();
+            var appLog = ReadAppLog();
+            if (appLog.Contains("address already in use", StringComparison.Ordinal)) throw new PortTakenException();
+            if (_process.HasExited)
                 throw new InvalidOperationException($"registry on {Address} exited during start-up; app log:\n{appLog}");
-            }
-            try
+            if (appLog.Contains($"listening on {Address}", StringComparison.Ordinal))
             {
-                using var response = await Http.GetAsync(new Uri(BaseUri, "v2/"));
-                if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized) return;
-            }
-            catch (HttpRequestException)
-            {
+                try
+                {
+                    using var response = await Http.GetAsync(new Uri(BaseUri, "v2/"));
+                    if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized) return;
+                }
+                catch (HttpRequestException)
+                {
+                }
             }
             await Task.Delay(20);
         }

@@ -75,6 +75,7 @@ public class PushSpecs(RegistryFixture fixture) : IClassFixture<RegistryFixture>
         Assert.Equal(arm.Manifest.Bytes, arm64.Bytes);
         Assert.Equal(index.Digest, pushed.ManifestDigest);
         Assert.Single(pushed.Blobs, b => b.Digest == shared.Digest);
+        Assert.Equal([amd.Digest, arm.Digest], pushed.ChildManifests.Select(m => m.Digest));
     }
 
     [Fact]
@@ -126,5 +127,23 @@ public class PushSpecs(RegistryFixture fixture) : IClassFixture<RegistryFixture>
         Assert.Equal(image.Layers[0].Digest, Digest.Sha256(good));
         Assert.Equal(image.Layers[1].Size, bad.Length);
         Assert.NotEqual(image.Layers[1].Digest, Digest.Sha256(bad));
+    }
+
+    [Fact]
+    public async Task Large_layer_from_a_system_directory_is_pushed_and_served_whole()
+    {
+        var big = TestLayer.FromDirectory("/usr/lib/x86_64-linux-gnu", 32 << 20);
+        var image = TestImage.Oci().Layer(big).Layer(l => l.File("small", "on top")).Build();
+        var repo = RepoName.Unique("big");
+        await image.PushAsync(_registry, repo, "1");
+        using var client = _registry.CreateClient();
+        var mark = _registry.AccessLog.Mark();
+
+        var blob = await RegistryReads.GetBlobAsync(client, repo, big.Digest);
+        await _registry.AccessLog.WaitForQuietAsync();
+
+        Assert.InRange(big.UncompressedSize, 30 << 20, 34 << 20);
+        Assert.Equal(big.Digest, Digest.Sha256(blob));
+        Assert.Equal(big.Size, _registry.AccessLog.ServedBlobBytes(mark));
     }
 }

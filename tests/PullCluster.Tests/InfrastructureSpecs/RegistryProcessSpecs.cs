@@ -155,6 +155,7 @@ public class RegistryLifecycleSpecs
         var pushed = await image.PushAsync(registry, "private/app", "1");
         using var anonymous = registry.CreateClient(authenticated: false);
         using var authenticated = registry.CreateClient();
+        var mark = registry.AccessLog.Mark();
 
         using var refused = await anonymous.GetAsync("v2/");
         using var wrongPassword = new HttpRequestMessage(HttpMethod.Get, "v2/");
@@ -168,5 +169,7 @@ public class RegistryLifecycleSpecs
         Assert.StartsWith("Basic realm=", refused.Headers.WwwAuthenticate.ToString());
         Assert.Equal(HttpStatusCode.Unauthorized, refusedAgain.StatusCode);
         Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
+        await registry.AccessLog.WaitForQuietAsync();
+        Assert.Equal(2, registry.AccessLog.Entries(mark).Count(e => e is { Endpoint: RegistryEndpoint.Base, Status: 401 }));
     }
 }

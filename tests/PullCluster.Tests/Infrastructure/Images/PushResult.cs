@@ -2,13 +2,17 @@ using PullCluster.Core.Formats;
 
 namespace PullCluster.Tests.Infrastructure;
 
-/// <summary>What a push put into a registry: the manifest (or index) under a tag, and every blob it needed.</summary>
+/// <summary>
+/// What a push put into a registry: the manifest (or index) under a tag, the blobs (configs and layers) and, for an
+/// index, the platform manifests it lists.
+/// </summary>
 public sealed record PushResult(
     string Registry,
     string Repository,
     string Tag,
     Descriptor Manifest,
-    IReadOnlyList<Descriptor> Blobs)
+    IReadOnlyList<Descriptor> Blobs,
+    IReadOnlyList<Descriptor> ChildManifests)
 {
     public Digest ManifestDigest => Manifest.Digest;
 

@@ -22,7 +22,7 @@ internal static class RegistryPusher
         await PutManifestAsync(registry, repository, content.Top, tag, target);
         foreach (var blob in blobs.Where(b => b.StoredBytes is not null)) registry.TamperBlob(blob.Digest, blob.StoredBytes!);
         return new PushResult(registry.Address, repository, tag, content.Top.Descriptor,
-            blobs.Select(b => b.Descriptor).Concat(content.ChildManifests.Select(m => m.Descriptor)).ToList());
+            blobs.Select(b => b.Descriptor).ToList(), content.ChildManifests.Select(m => m.Descriptor).ToList());
     }
 
     private static async Task PushBlobAsync(RegistryProcess registry, string repository, BlobUpload blob, string target)

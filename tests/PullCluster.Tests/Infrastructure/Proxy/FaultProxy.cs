@@ -50,6 +50,10 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
 
     public Uri BaseUri => new($"http://{Address}/");
 
+    /// <summary><c>127.0.0.1:port/repo:tag</c> (or <c>@digest</c>) through this proxy.</summary>
+    public string Reference(string repository, string tagOrDigest) =>
+        Core.Formats.Digest.TryParse(tagOrDigest, out _) ? $"{Address}/{repository}@{tagOrDigest}" : $"{Address}/{repository}:{tagOrDigest}";
+
     /// <summary>
     /// Applies <paramref name="fault"/> to the next <paramref name="times"/> requests (or <see cref="FaultRule.Always"/>)
     /// whose target contains <paramref name="pathContains"/> and whose method is <paramref name="method"/> (null: any).
