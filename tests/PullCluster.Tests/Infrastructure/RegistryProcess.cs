@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using System.Net;
+using PullCluster.Core.Formats;
+
+namespace PullCluster.Tests.Infrastructure;
+
+/// <summary>
+/// The real CNCF distribution registry (<c>docker-registry serve</c>) on 127.0.0.1:&lt;free port&gt; with filesystem
+/// storage in a temp directory. Its access log (stdout) is captured in <see cref="AccessLog"/>; its application log
+/// goes to <see cref="AppLogPath"/>.
+/// </summary>
+/// <remarks>
+/// The registry runs under a small shell watchdog that reads this process's pipe on its stdin and kills the registry
+/// when the pipe closes, so a test host that crashes or is killed leaves no registry behind.
+/// </remarks>
+public sealed class RegistryProcess : IAsyncDisposable, IDisposable
+{
+    public const string Binary = "/usr/bin/docker-registry";
+
+    private const string WatchdogScript = """
+        "$1" serve "$2" 2>>"$3" &
+        child=$!
+        cat >/dev/null
+        kill -9 "$child" 2>/dev/null
+        wait "$child" 2>/dev/null
+        """;
+
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false })
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    private readonly Process _process;
+    private readonly TempDir _dir;
+    private int _disposed;
+
+    private RegistryProcess(Process process, TempDir dir, int port, RegistryCredentials? credentials, AccessLog log)
+    {
+        _process = process;
+        _dir = dir;
+        Port = port;
+        Credentials = credentials;
+        AccessLog = log;
+    }
+
+    public int Port { get; }
+
+    /// <summary><c>127.0.0.1:port</c>, as image references spell the registry.</summary>
+    public string Address => $"127.0.0.1:{Port}";
+
+    public Uri BaseUri => new($"http://{Address}/");
+
+    public RegistryCredentials? Credentials { get; }
+
+    public AccessLog AccessLog { get; }
+
+    public string DataDir => _dir.Path;
+
+    public string StorageDir => _dir.Combine("storage");
+
+    public string AppLogPath => _dir.Combine("app.log");
+
+    public int ProcessId => _process.Id;
+
+    public string ReadAppLog() => File.Exists(AppLogPath) ? File.ReadAllText(AppLogPath) : "";
+
+    /// <summary><c>127.0.0.1:port/repo:tag</c>, or <c>…/repo@sha256:…</c> when <paramref name="tagOrDigest"/> is a digest.</summary>
+    public string Reference(string repository, string tagOrDigest) =>
+        Digest.TryParse(tagOrDigest, out _) ? $"{Address}/{repository}@{tagOrDigest}" : $"{Address}/{repository}:{tagOrDigest}";
+
+    /// <summary>A client for this registry with basic credentials attached when the registry requires them.</summary>
+    public HttpClient CreateClient(bool authenticated = true)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false })
+        {
+            BaseAddress = BaseUri,
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        if (authenticated && Credentials is not null) client.DefaultRequestHeaders.Authorization = Credentials.ToBasicHeader();
+        return client;
+    }
+
+    /// <summary>Where the filesystem driver keeps a blob's bytes.</summary>
+    public string BlobDataPath(Digest digest) =>
+        Path.Combine(StorageDir, "docker", "registry", "v2", "blobs", digest.Algorithm, digest.Hex[..2], digest.Hex, "data");
+
+    /// <summary>
+    /// Replaces the stored bytes of a pushed blob, so the registry serves content that does not match its digest
+    /// (it does not re-verify on read). Blobs are shared by all repositories of this registry.
+    /// </summary>
+    public void TamperBlob(Digest digest, byte[] bytes)
+    {
+        var path = BlobDataPath(digest);
+        if (!File.Exists(path)) throw new FileNotFoundException($"blob {digest} is not stored in registry {Address}", path);
+        File.WriteAllBytes(path, bytes);
+    }
+
+    /// <summary>Deletes a blob through the API, so manifests that reference it now point at a 404.</summary>
+    public async Task DeleteBlobAsync(string repository, Digest digest)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(BaseUri, $"v2/{repository}/blobs/{digest}"));
+        if (Credentials is not null) request.Headers.Authorization = Credentials.ToBasicHeader();
+        using var response = await Http.SendAsync(request);
+        if (response.StatusCode != HttpStatusCode.Accepted)
+            throw new InvalidOperationException(
+                $"deleting blob {digest} from {Address}/{repository} failed: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    public static async Task<RegistryProcess> StartAsync(RegistryOptions? options = null)
+    {
+        options ??= new RegistryOptions();
+        const int attempts = 5;
+        for (var attempt = 1; ; attempt++)
+        {
+            var dir = TempDir.Create(options.Label);
+            try
+            {
+                return await StartOnceAsync(options, dir, FreePort.Next());
+            }
+            catch (PortTakenException) when (attempt < attempts)
+            {
+                dir.Dispose();
+            }
+            catch
+            {
+                dir.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private static async Task<RegistryProcess> StartOnceAsync(RegistryOptions options, TempDir dir, int port)
+    {
+        string? htpasswd = null;
+        if (options.BasicAuth is { } creds)
+        {
+            htpasswd = dir.Combine("htpasswd");
+            ProcResult result;
+            try
+            {
+                result = await Proc.RunAsync("htpasswd", "-Bbn", creds.User, creds.Password);
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw new InvalidOperationException("htpasswd is needed for a registry with basic auth (apt-get install apache2-utils)", e);
+            }
+            var line = result.EnsureSuccess().Stdout;
+            await File.WriteAllTextAsync(htpasswd, line.Trim() + "\n");
+        }
+        var config = dir.Combine("config.yml");
+        await File.WriteAllTextAsync(config, RegistryConfig.Render(port, dir.Combine("storage"), htpasswd));
+
+        var psi = new ProcessStartInfo("/bin/sh")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "-c", WatchdogScript, "registry-watchdog", Binary, config, dir.Combine("app.log") })
+            psi.ArgumentList.Add(a);
+
+        RegistryProcess? registry = null;
+        var log = new AccessLog(token => SendSentinelAsync(registry!, token));
+        var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {Binary}");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Append(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        registry = new RegistryProcess(process, dir, port, options.BasicAuth, log);
+        try
+        {
+            await registry.WaitUntilAnsweringAsync(options.StartTimeout);
+            return registry;
+        }
+        catch
+        {
+            registry.StopProcess();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Waits for this process to log that it listens on its port (so an answer cannot come from another server that
+    /// took the port first) and for GET /v2/ to answer.
+    /// </summary>
+    private async Task WaitUntilAnsweringAsync(TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < timeout)
+        {
+            var appLog = ReadAppLog();
+            if (appLog.Contains("address already in use", StringComparison.Ordinal)) throw new PortTakenException();
+            if (_process.HasExited)
+                throw new InvalidOperationException($"registry on {Address} exited during start-up; app log:\n{appLog}");
+            if (appLog.Contains($"listening on {Address}", StringComparison.Ordinal))
+            {
+                try
+                {
+                    using var response = await Http.GetAsync(new Uri(BaseUri, "v2/"));
+                    if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized) return;
+                }
+                catch (HttpRequestException)
+                {
+                }
+            }
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"registry on {Address} did not answer GET /v2/ within {timeout}; app log:\n{ReadAppLog()}");
+    }
+
+    private static async Task SendSentinelAsync(RegistryProcess registry, string token)
+    {
+        using var response = await Http.GetAsync(new Uri(registry.BaseUri, $"v2/?{AccessLog.SentinelQuery}{token}"));
+    }
+
+    private void StopProcess()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        StopProcess();
+        _dir.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    public override string ToString() => $"registry {Address}";
+
+    private sealed class PortTakenException : Exception;
+}
