@@ -1,0 +1,237 @@
+using static PullCluster.Core.Layers.Native;
+
+namespace PullCluster.Core.Layers;
+
+/// <summary>
+/// Writes tar entries into an empty directory as a layer diff. Parents are checked with lstat and never followed
+/// through symlinks; directory modes and mtimes are applied at the end, once nothing more is written into them.
+/// </summary>
+internal sealed class DiffExtractor(string root, LayerApplyOptions options, CancellationToken ct)
+{
+    private const int WriteChunk = 1 << 20;
+
+    /// <summary>Relative paths known to be real directories (their parents too).</summary>
+    private readonly HashSet<string> _dirs = [""];
+
+    private readonly Dictionary<string, DirMeta> _dirMeta = [];
+
+    private readonly record struct DirMeta(uint Mode, long MTimeSeconds, int MTimeNanoseconds, bool HasTime);
+
+    private bool Overlay => options.Whiteouts == WhiteoutStyle.Overlay;
+
+    private string Full(string rel) => rel.Length == 0 ? root : string.Concat(root, "/", rel);
+
+    public void Apply(TarEntry e, TarEntryReader reader)
+    {
+        var rel = EntryPath.Clean(e.Name, e.Name);
+        if (rel.Length == 0)
+        {
+            // The root's own metadata belongs to whoever made the target directory, as in containerd.
+            if (e.Type != TarEntry.Directory) throw LayerFormatException.Entry(e.Name, $"replaces the layer root with a {e.TypeName}");
+            return;
+        }
+        var (parent, name) = EntryPath.Split(rel);
+        if (name.StartsWith(Whiteout.Prefix, StringComparison.Ordinal) && ApplyWhiteout(e, rel, parent, name)) return;
+        if (Overlay && IsUnderWhiteoutName(parent)) return;
+
+        EnsureParents(e.Name, rel);
+        var path = Full(rel);
+        var exists = Posix.TryLstat(path, out var existing);
+        switch (e.Type)
+        {
+            case TarEntry.Directory:
+                if (!exists || !Posix.IsDir(existing))
+                {
+                    if (exists) Remove(rel, path, existing);
+                    Posix.Mkdir(path, 0x1c0);
+                }
+                _dirs.Add(rel);
+                if (options.PreserveOwnership) Posix.Lchown(path, e.Uid, e.Gid);
+                SetXattrs(-1, path, e);
+                _dirMeta[rel] = new DirMeta(e.Mode, e.MTimeSeconds, e.MTimeNanoseconds, true);
+                break;
+            case TarEntry.Regular:
+                if (exists) Remove(rel, path, existing);
+                WriteFile(e, reader, path);
+                break;
+            case TarEntry.Symlink:
+                if (e.LinkName.Length == 0) throw LayerFormatException.Entry(e.Name, "is a symlink with an empty target");
+                if (exists) Remove(rel, path, existing);
+                Posix.Symlink(e.LinkName, path);
+                if (options.PreserveOwnership) Posix.Lchown(path, e.Uid, e.Gid);
+                SetXattrs(-1, path, e);
+                Posix.SetTimes(path, e.MTimeSeconds, e.MTimeNanoseconds, e.MTimeSeconds, e.MTimeNanoseconds);
+                break;
+            case TarEntry.HardLink:
+                Link(e, rel, path, exists, existing);
+                break;
+            case TarEntry.Fifo or TarEntry.CharDevice or TarEntry.BlockDevice:
+                if (exists) Remove(rel, path, existing);
+                var type = e.Type switch { TarEntry.Fifo => SIfIfo, TarEntry.CharDevice => SIfChr, _ => SIfBlk };
+                // Without root, devices are skipped as containerd skips them in a user namespace.
+                if (!Metadata.TryMakeNode(path, type, e.DevMajor, e.DevMinor)) return;
+                if (options.PreserveOwnership) Posix.Lchown(path, e.Uid, e.Gid);
+                SetXattrs(-1, path, e);
+                Posix.Chmod(path, e.Mode);
+                Posix.SetTimes(path, e.MTimeSeconds, e.MTimeNanoseconds, e.MTimeSeconds, e.MTimeNanoseconds);
+                break;
+            default:
+                throw LayerFormatException.Entry(e.Name, $"has unsupported {e.TypeName}");
+        }
+    }
+
+    /// <summary>Directory modes and mtimes, last so that writing children cannot disturb them.</summary>
+    public void Finish()
+    {
+        foreach (var (rel, meta) in _dirMeta)
+        {
+            ct.ThrowIfCancellationRequested();
+            var path = Full(rel);
+            Posix.Chmod(path, meta.Mode);
+            if (meta.HasTime) Posix.SetTimes(path, meta.MTimeSeconds, meta.MTimeNanoseconds, meta.MTimeSeconds, meta.MTimeNanoseconds);
+        }
+    }
+
+    private void WriteFile(TarEntry e, TarEntryReader reader, string path)
+    {
+        var fd = Posix.CreateFile(path);
+        try
+        {
+            while (reader.DataLeft > 0)
+            {
+                ct.ThrowIfCancellationRequested();
+                Posix.WriteAll(fd, reader.ReadData(WriteChunk), path);
+            }
+            // chown drops setuid bits and file capabilities, so it goes first; mode after the xattrs.
+            if (options.PreserveOwnership) Posix.Fchown(fd, e.Uid, e.Gid, path);
+            SetXattrs(fd, path, e);
+            Posix.Fchmod(fd, e.Mode, path);
+            Posix.FSetTimes(fd, e.MTimeSeconds, e.MTimeNanoseconds, e.MTimeSeconds, e.MTimeNanoseconds, path);
+            if (options.SyncFiles) Posix.Fsync(fd, path);
+        }
+        finally
+        {
+            Posix.Close(fd);
+        }
+    }
+
+    private void Link(TarEntry e, string rel, string path, bool exists, in Statx existing)
+    {
+        var target = EntryPath.Clean(e.LinkName, e.Name, "hardlink target ");
+        if (target.Length == 0) throw LayerFormatException.Entry(e.Name, "is a hardlink to the layer root");
+        if (target == rel)
+        {
+            if (exists) return;
+            throw LayerFormatException.Entry(e.Name, "is a hardlink to itself");
+        }
+        CheckLinkParents(e.Name, target);
+        var targetPath = Full(target);
+        if (!Posix.TryLstat(targetPath, out var targetStat))
+            throw LayerFormatException.Entry(e.Name, $"is a hardlink to '{RawPath.Display(target)}', which is not in the layer (yet)");
+        if (Posix.IsDir(targetStat))
+            throw LayerFormatException.Entry(e.Name, $"is a hardlink to directory '{RawPath.Display(target)}'");
+        if (exists) Remove(rel, path, existing);
+        var rc = Posix.TryLink(targetPath, path);
+        if (rc != 0) throw Posix.Error($"link to '{RawPath.Display(target)}' at", path, rc);
+    }
+
+    /// <summary>True when the entry was a whiteout and has been handled; Aufs keeps markers as ordinary entries.</summary>
+    private bool ApplyWhiteout(TarEntry e, string rel, string parent, string name)
+    {
+        var isMeta = name.StartsWith(Whiteout.MetaPrefix, StringComparison.Ordinal);
+        var target = isMeta ? null : Whiteout.Target(name);
+        if (!isMeta && target is null) throw LayerFormatException.Entry(e.Name, "is a malformed whiteout");
+        if (!Overlay) return false;
+
+        if (name == Whiteout.Opaque)
+        {
+            EnsureParents(e.Name, rel);
+            var rc = Posix.TrySetXattr(-1, Full(parent), Whiteout.OverlayOpaqueXattr, "y"u8);
+            if (rc != 0) throw Posix.Error("set overlay opaque xattr (needs root) on", Full(parent), rc);
+            return true;
+        }
+        // Other aufs metadata (.wh..wh.plnk and the like) means nothing to overlayfs.
+        if (isMeta) return true;
+
+        var victimRel = RawPath.Join(parent, target!);
+        EnsureParents(e.Name, victimRel);
+        var victim = Full(victimRel);
+        if (Posix.TryLstat(victim, out var st)) Remove(victimRel, victim, st);
+        var err = Posix.TryMknod(victim, SIfChr, 0, 0);
+        if (err != 0) throw Posix.Error("create overlay whiteout (needs root)", victim, err);
+        if (options.PreserveOwnership) Posix.Lchown(victim, e.Uid, e.Gid);
+        return true;
+    }
+
+    private static bool IsUnderWhiteoutName(string parent)
+    {
+        if (!parent.Contains(Whiteout.Prefix, StringComparison.Ordinal)) return false;
+        foreach (var part in parent.Split('/'))
+            if (part.StartsWith(Whiteout.Prefix, StringComparison.Ordinal)) return true;
+        return false;
+    }
+
+    /// <summary>Makes sure every parent of <paramref name="rel"/> is a real directory, creating missing ones (0755, like containerd).</summary>
+    private void EnsureParents(string entryName, string rel)
+    {
+        var (parent, _) = EntryPath.Split(rel);
+        if (_dirs.Contains(parent)) return;
+        for (var slash = rel.IndexOf('/'); slash >= 0; slash = rel.IndexOf('/', slash + 1))
+        {
+            var dir = rel[..slash];
+            if (_dirs.Contains(dir)) continue;
+            var path = Full(dir);
+            if (Posix.TryLstat(path, out var st))
+            {
+                if (!Posix.IsDir(st)) throw NotADirectory(entryName, dir, st, "would be written");
+            }
+            else
+            {
+                Posix.Mkdir(path, 0x1c0);
+                _dirMeta[dir] = new DirMeta(0x1ed, 0, 0, false);
+            }
+            _dirs.Add(dir);
+        }
+    }
+
+    private void CheckLinkParents(string entryName, string target)
+    {
+        var (parent, _) = EntryPath.Split(target);
+        if (_dirs.Contains(parent)) return;
+        for (var slash = target.IndexOf('/'); slash >= 0; slash = target.IndexOf('/', slash + 1))
+        {
+            var dir = target[..slash];
+            if (_dirs.Contains(dir)) continue;
+            if (!Posix.TryLstat(Full(dir), out var st))
+                throw LayerFormatException.Entry(entryName, $"is a hardlink to '{RawPath.Display(target)}', which is not in the layer (yet)");
+            if (!Posix.IsDir(st)) throw NotADirectory(entryName, dir, st, $"links to '{RawPath.Display(target)}'");
+            _dirs.Add(dir);
+        }
+    }
+
+    private static LayerFormatException NotADirectory(string entryName, string dir, in Statx st, string what) =>
+        Posix.TypeOf(st) == SIfLnk
+            ? LayerFormatException.Entry(entryName, $"{what} through symlink '{RawPath.Display(dir)}'")
+            : LayerFormatException.Entry(entryName, $"{what} below '{RawPath.Display(dir)}', which is not a directory");
+
+    /// <summary>Later entries win: whatever is at the path goes, a directory with everything below it.</summary>
+    private void Remove(string rel, string path, in Statx st)
+    {
+        if (!Posix.IsDir(st))
+        {
+            Posix.Unlink(path);
+            return;
+        }
+        Posix.RemoveAll(path);
+        var prefix = rel + "/";
+        _dirs.RemoveWhere(d => d == rel || d.StartsWith(prefix, StringComparison.Ordinal));
+        foreach (var key in _dirMeta.Keys.Where(d => d == rel || d.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            _dirMeta.Remove(key);
+    }
+
+    private void SetXattrs(int fd, string path, TarEntry e)
+    {
+        foreach (var (name, value) in e.Xattrs)
+            Metadata.SetXattr(fd, path, name, value, e.Type == TarEntry.Symlink);
+    }
+}

@@ -1,0 +1,33 @@
+namespace PullCluster.Core.Layers;
+
+/// <summary>Owner, xattr and mode rules shared by unpacking and flattening.</summary>
+internal static class Metadata
+{
+    /// <summary>
+    /// Sets one xattr on <paramref name="fd"/> (or the path when fd is -1). overlayfs's own trusted.overlay.* names are
+    /// never taken from content: they would steer the snapshotter. Unsupported file systems, and privileged names an
+    /// unprivileged process may not set, are skipped as containerd skips them.
+    /// </summary>
+    public static void SetXattr(int fd, string path, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool isSymlink)
+    {
+        if (name.StartsWith(Whiteout.OverlayXattrPrefix)) return;
+        var rc = Posix.TrySetXattr(fd, path, name, value);
+        if (rc == 0 || rc == Native.EOpNotSupp) return;
+        if (rc is Native.EPerm or Native.EAcces &&
+            (!Environment.IsPrivilegedProcess || (isSymlink && name.StartsWith("user."u8))))
+            return;
+        throw Posix.Error($"setxattr {RawPath.FromBytes(name)} on", path, rc);
+    }
+
+    public static bool IsOverlayWhiteout(in Native.Statx st) =>
+        Posix.TypeOf(st) == Native.SIfChr && st.RDevMajor == 0 && st.RDevMinor == 0;
+
+    /// <summary>mknod for a fifo or device. False when a device was skipped because only root may create one.</summary>
+    public static bool TryMakeNode(string path, uint type, uint major, uint minor)
+    {
+        var rc = Posix.TryMknod(path, type | 0x180, major, minor);
+        if (rc == 0) return true;
+        if (rc == Native.EPerm && type != Native.SIfIfo && !Environment.IsPrivilegedProcess) return false;
+        throw Posix.Error("mknod", path, rc);
+    }
+}

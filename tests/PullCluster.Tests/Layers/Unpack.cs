@@ -1,0 +1,17 @@
+using PullCluster.Core.Formats;
+using PullCluster.Core.Layers;
+
+namespace PullCluster.Tests.Layers;
+
+internal static class Unpack
+{
+    public static readonly LayerApplyOptions Overlay = new() { Whiteouts = WhiteoutStyle.Overlay, PreserveOwnership = true };
+    public static readonly LayerApplyOptions Aufs = new() { Whiteouts = WhiteoutStyle.Aufs, PreserveOwnership = true };
+
+    public static LayerUnpackResult Tar(byte[] tar, string dir, LayerApplyOptions? options = null,
+        LayerCompression compression = LayerCompression.None)
+    {
+        using var blob = new MemoryStream(Blob.Compress(tar, compression));
+        return LayerUnpacker.UnpackDiff(blob, compression, dir, options ?? Aufs, CancellationToken.None);
+    }
+}
