@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using PullCluster.Actors.Blobs;
 using PullCluster.Actors.Entities;
 using PullCluster.Actors.Layers;
