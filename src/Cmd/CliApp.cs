@@ -1,0 +1,87 @@
+using System.Reflection;
+using PullCluster.Cmd.Commands;
+using PullCluster.Cmd.NodeControl;
+using PullCluster.Cmd.Parsing;
+
+namespace PullCluster.Cmd;
+
+/// <summary>Runs one command line; every failure ends as one "pullcluster: ..." line on stderr.</summary>
+public static class CliApp
+{
+    public const int Failed = 1;
+    public const int BadUsage = 2;
+
+    public static int Run(
+        IReadOnlyList<string> argv, CliEnvironment env, TextWriter stdout, TextWriter stderr, OutputTarget target)
+    {
+        try
+        {
+            var args = ArgumentParser.Parse(argv, env);
+            return Dispatch(args, env, stdout, stderr, target);
+        }
+        catch (UsageException e)
+        {
+            return Report(e.Message, BadUsage, stdout, stderr);
+        }
+        catch (CliFailure e)
+        {
+            return Report(e.Message, Failed, stdout, stderr);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Report(e.Message, Failed, stdout, stderr);
+        }
+        finally
+        {
+            FlushQuietly(stdout);
+        }
+    }
+
+    private static int Dispatch(
+        CliArguments args, CliEnvironment env, TextWriter stdout, TextWriter stderr, OutputTarget target)
+    {
+        var node = new NodeConnection(args.Node, args.Store, env, stderr);
+        switch (args.Command)
+        {
+            case CommandKind.Help:
+                stdout.WriteLine(Usage.For(args.HelpTopic));
+                return 0;
+            case CommandKind.Version:
+                stdout.WriteLine($"pullcluster {Version}");
+                return 0;
+            case CommandKind.Pull: return PullCommand.Run(args, node, stdout, target);
+            case CommandKind.ImageList: return ImageCommands.List(args, node, stdout);
+            case CommandKind.ImageRemove: return ImageCommands.Remove(args, node, stdout, stderr);
+            case CommandKind.ImageRootfs: return ImageCommands.Rootfs(args, node, stdout);
+            case CommandKind.ImageExport: return ImageCommands.Export(args, node, stdout);
+            case CommandKind.NodeStart: return NodeCommands.Start(args, env, stdout, stderr);
+            case CommandKind.NodeStop: return NodeCommands.Stop(args, stdout);
+            case CommandKind.NodeStatus: return NodeCommands.Status(args, stdout);
+            default: throw new UsageException($"command {args.Command} is not implemented");
+        }
+    }
+
+    private static string Version =>
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(CliApp).Assembly.GetName().Version?.ToString()
+        ?? "unknown";
+
+    private static int Report(string message, int exitCode, TextWriter stdout, TextWriter stderr)
+    {
+        FlushQuietly(stdout);
+        stderr.WriteLine($"pullcluster: {message}");
+        return exitCode;
+    }
+
+    /// <summary>A closed stdout (pullcluster image ls | head -1) must not turn success into a crash.</summary>
+    private static void FlushQuietly(TextWriter stdout)
+    {
+        try
+        {
+            stdout.Flush();
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json;
+using PullCluster.Cmd.NodeControl;
+using PullCluster.Cmd.Output;
+using PullCluster.Cmd.Parsing;
+using PullCluster.Core.Gateway;
+
+namespace PullCluster.Cmd.Commands;
+
+public static class ImageCommands
+{
+    public static int List(CliArguments args, NodeConnection node, TextWriter stdout)
+    {
+        var reply = node.Send(new GatewayRequest(GatewayOps.ListImages), "image list", GatewayKinds.Images);
+        var images = reply.Images ?? [];
+        if (args.Json)
+            stdout.WriteLine(JsonSerializer.Serialize(images, GatewayJson.Default.IReadOnlyListImageSummaryDto));
+        else if (args.Quiet)
+            foreach (var image in images) stdout.WriteLine(image.Image);
+        else
+            ImageTable.Write(stdout, images, DateTimeOffset.Now);
+        return 0;
+    }
+
+    /// <summary>Like docker rmi: every image is tried, and each failure is reported on its own line.</summary>
+    public static int Remove(CliArguments args, NodeConnection node, TextWriter stdout, TextWriter stderr)
+    {
+        var exitCode = 0;
+        foreach (var image in args.Operands)
+        {
+            try
+            {
+                var reply = node.Send(new GatewayRequest(GatewayOps.RemoveImage, image), $"removal of {image}", GatewayKinds.Ok);
+                stdout.WriteLine(reply.Message is { Length: > 0 } message ? message : $"Deleted: {image}");
+            }
+            catch (CliFailure e)
+            {
+                stdout.Flush();
+                stderr.WriteLine($"pullcluster: {e.Message}");
+                exitCode = 1;
+            }
+        }
+        return exitCode;
+    }
+
+    public static int Rootfs(CliArguments args, NodeConnection node, TextWriter stdout) =>
+        WriteToDir(args, node, stdout, GatewayOps.Rootfs, "root filesystem");
+
+    public static int Export(CliArguments args, NodeConnection node, TextWriter stdout) =>
+        WriteToDir(args, node, stdout, GatewayOps.Export, "OCI image layout");
+
+    private static int WriteToDir(CliArguments args, NodeConnection node, TextWriter stdout, string op, string what)
+    {
+        var (image, dir) = (args.Operands[0], args.Operands[1]);
+        var reply = node.Send(new GatewayRequest(op, image, Dir: dir), $"{op} of {image}", GatewayKinds.Ok);
+        stdout.WriteLine(reply.Message is { Length: > 0 } message ? message : $"Wrote the {what} of {image} to {dir}");
+        return 0;
+    }
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using PullCluster.Core.Gateway;
+
+namespace PullCluster.Cmd.Connection;
+
+/// <summary>
+/// One request per connection, as the gateway expects: send the request as a JSON line, then read reply
+/// lines, handing progress to the caller, until the final one.
+/// </summary>
+/// <param name="replyTimeout">How long to wait for each reply line; null waits as long as the node keeps the
+/// connection open, which a long pull needs.</param>
+public sealed class GatewayClient(NodeAddress node, TimeSpan? replyTimeout = null)
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    public NodeAddress Node => node;
+
+    /// <param name="activity">Names the request in errors, e.g. "pull" or "removal of alpine".</param>
+    /// <param name="expectedKind">The final reply kind that means success; an "error" reply becomes a <see cref="CliFailure"/>.</param>
+    public GatewayReply Send(
+        GatewayRequest request, string activity, string expectedKind, Action<PullProgressDto>? onProgress = null)
+    {
+        using var socket = Connect();
+        if (replyTimeout is { } timeout) socket.ReceiveTimeout = (int)timeout.TotalMilliseconds;
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        Write(stream, request, activity);
+
+        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
+        while (ReadLine(reader, activity) is { } line)
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            var reply = Parse(line, activity);
+            if (reply.Kind == GatewayKinds.Progress)
+            {
+                if (reply.Progress is not null) onProgress?.Invoke(reply.Progress);
+                continue;
+            }
+            if (reply.Kind == GatewayKinds.Error)
+                throw new CliFailure(reply.Message is { Length: > 0 } message
+                    ? message
+                    : $"node {node} failed the {activity} without saying why");
+            if (reply.Kind != expectedKind)
+                throw new CliFailure($"node {node} answered the {activity} with '{reply.Kind}' where '{expectedKind}' was expected");
+            return reply;
+        }
+        throw new CliFailure($"node {node} closed the connection before the {activity} finished");
+    }
+
+    private Socket Connect()
+    {
+        IPAddress[] addresses;
+        try
+        {
+            addresses = IPAddress.TryParse(node.Host, out var ip) ? [ip] : Dns.GetHostAddresses(node.Host);
+        }
+        catch (SocketException e)
+        {
+            throw new CliFailure($"cannot resolve node host '{node.Host}': {e.Message}");
+        }
+
+        SocketException? last = null;
+        foreach (var address in addresses)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                using var cancel = new CancellationTokenSource(ConnectTimeout);
+                socket.ConnectAsync(new IPEndPoint(address, node.Port), cancel.Token).AsTask().GetAwaiter().GetResult();
+                return socket;
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                last = e;
+            }
+            catch (OperationCanceledException)
+            {
+                socket.Dispose();
+                throw new CliFailure($"cannot connect to node {node}: no answer within {ConnectTimeout.TotalSeconds:0} s");
+            }
+        }
+
+        if (last is null || last.SocketErrorCode == SocketError.ConnectionRefused)
+            throw new NodeUnreachableException(node);
+        throw new CliFailure($"cannot connect to node {node}: {last.Message}");
+    }
+
+    private void Write(NetworkStream stream, GatewayRequest request, string activity)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(request, GatewayJson.Default.GatewayRequest);
+        var line = new byte[json.Length + 1];
+        json.CopyTo(line, 0);
+        line[^1] = (byte)'\n';
+        try
+        {
+            stream.Write(line);
+        }
+        catch (IOException e)
+        {
+            throw new CliFailure($"node {node} closed the connection before the {activity} was sent: {e.Message}");
+        }
+    }
+
+    private string? ReadLine(StreamReader reader, string activity)
+    {
+        try
+        {
+            return reader.ReadLine();
+        }
+        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
+        {
+            throw new CliFailure($"node {node} did not answer the {activity} within {replyTimeout?.TotalSeconds:0.#} s");
+        }
+        catch (IOException)
+        {
+            // A reset is the same event to the user as an orderly close: the node went away mid-request.
+            return null;
+        }
+    }
+
+    private GatewayReply Parse(string line, string activity)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(line, GatewayJson.Default.GatewayReply)
+                ?? throw new JsonException("null reply");
+        }
+        catch (JsonException e)
+        {
+            throw new CliFailure($"node {node} sent an unreadable reply to the {activity}: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+namespace PullCluster.Cmd.Parsing;
+
+/// <summary>What the command line is resolved against, passed in so that parsing stays a pure function.</summary>
+public sealed record CliEnvironment(Func<string, string?> Variable, string CurrentDirectory)
+{
+    public const string NodeVariable = "PULLCLUSTER_NODE";
+    public const string StoreVariable = "PULLCLUSTER_STORE";
+    public const string NodeBinaryVariable = "PULLCLUSTER_NODE_BIN";
+
+    public static CliEnvironment FromProcess() =>
+        new(Environment.GetEnvironmentVariable, Environment.CurrentDirectory);
+
+    /// <summary>An empty variable counts as unset, as shells make it easy to export one by accident.</summary>
+    public string? Get(string name) => Variable(name) is { Length: > 0 } value ? value : null;
+
+    /// <summary>$XDG_DATA_HOME/pullcluster, else ~/.local/share/pullcluster (XDG base directory rules).</summary>
+    public string DefaultStore()
+    {
+        if (Get("XDG_DATA_HOME") is { } xdg && Path.IsPathRooted(xdg))
+            return Path.Combine(xdg, "pullcluster");
+        var home = Get("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        if (string.IsNullOrEmpty(home))
+            throw new UsageException($"cannot choose a store: neither HOME nor XDG_DATA_HOME is set; pass --store DIR or set {StoreVariable}");
+        return Path.Combine(home, ".local", "share", "pullcluster");
+    }
+}

@@ -1,0 +1,95 @@
+using PullCluster.Cmd;
+using PullCluster.Cmd.Connection;
+using PullCluster.Core.Gateway;
+using Xunit;
+
+namespace PullCluster.Tests.Cmd;
+
+public class GatewayClientSpecs
+{
+    private const string ProgressLine =
+        """{"kind":"progress","progress":{"image":"alpine","layers":[{"digest":"sha256:ab12cd34ef56aa","size":10,"done":5,"state":"Downloading"}]}}""";
+
+    private static GatewayClient ClientOf(FaultyNode node, TimeSpan? timeout = null) =>
+        new(new NodeAddress("127.0.0.1", node.Port), timeout);
+
+    [Fact]
+    public async Task Sends_one_request_line_in_the_gateway_spelling()
+    {
+        using var node = new FaultyNode(["""{"kind":"ok"}"""]);
+
+        ClientOf(node).Send(new GatewayRequest(GatewayOps.Pull, "alpine", "linux/amd64"), "pull", GatewayKinds.Ok);
+
+        Assert.Equal("""{"op":"pull","image":"alpine","platform":"linux/amd64"}""", await node.RequestLine);
+    }
+
+    [Fact]
+    public void A_connection_dropped_mid_pull_is_reported_after_the_progress_it_carried()
+    {
+        using var node = new FaultyNode([ProgressLine]);
+        var progress = new List<PullProgressDto>();
+
+        var failure = Assert.Throws<CliFailure>(() => ClientOf(node).Send(
+            new GatewayRequest(GatewayOps.Pull, "alpine"), "pull", GatewayKinds.Result, progress.Add));
+
+        Assert.Equal($"node 127.0.0.1:{node.Port} closed the connection before the pull finished", failure.Message);
+        var layer = Assert.Single(Assert.Single(progress).Layers);
+        Assert.Equal(LayerStates.Downloading, layer.State);
+    }
+
+    [Fact]
+    public void An_error_reply_becomes_a_failure_with_the_nodes_message()
+    {
+        using var node = new FaultyNode(
+            [ProgressLine, """{"kind":"error","message":"pull of alpine failed: registry 127.0.0.1:5000 answered 404"}"""]);
+
+        var failure = Assert.Throws<CliFailure>(() => ClientOf(node).Send(
+            new GatewayRequest(GatewayOps.Pull, "alpine"), "pull", GatewayKinds.Result));
+
+        Assert.Equal("pull of alpine failed: registry 127.0.0.1:5000 answered 404", failure.Message);
+    }
+
+    [Fact]
+    public void An_unexpected_final_kind_is_a_failure()
+    {
+        using var node = new FaultyNode(["""{"kind":"ok"}"""]);
+
+        var failure = Assert.Throws<CliFailure>(() => ClientOf(node).Send(
+            new GatewayRequest(GatewayOps.ListImages), "image list", GatewayKinds.Images));
+
+        Assert.Contains("answered the image list with 'ok' where 'images' was expected", failure.Message);
+    }
+
+    [Fact]
+    public void An_unreadable_reply_names_the_node()
+    {
+        using var node = new FaultyNode(["this is not json"]);
+
+        var failure = Assert.Throws<CliFailure>(() => ClientOf(node).Send(
+            new GatewayRequest(GatewayOps.Ping), "ping", GatewayKinds.Ok));
+
+        Assert.StartsWith($"node 127.0.0.1:{node.Port} sent an unreadable reply to the ping", failure.Message);
+    }
+
+    [Fact]
+    public void A_silent_node_times_out_when_a_reply_timeout_is_set()
+    {
+        using var node = new FaultyNode([], hang: true);
+
+        var failure = Assert.Throws<CliFailure>(() => ClientOf(node, TimeSpan.FromMilliseconds(200)).Send(
+            new GatewayRequest(GatewayOps.Ping), "ping", GatewayKinds.Ok));
+
+        Assert.Equal($"node 127.0.0.1:{node.Port} did not answer the ping within 0.2 s", failure.Message);
+    }
+
+    [Fact]
+    public void A_refused_connection_is_told_apart_so_that_a_node_can_be_started()
+    {
+        var port = FaultyNode.ClosedPort();
+
+        var failure = Assert.Throws<NodeUnreachableException>(() => new GatewayClient(new NodeAddress("127.0.0.1", port))
+            .Send(new GatewayRequest(GatewayOps.Ping), "ping", GatewayKinds.Ok));
+
+        Assert.Equal($"no node answers at 127.0.0.1:{port} (connection refused)", failure.Message);
+    }
+}

@@ -1,0 +1,75 @@
+using PullCluster.Cmd.Output;
+using PullCluster.Core.Gateway;
+using Xunit;
+
+namespace PullCluster.Tests.Cmd;
+
+public class ResultFormattingSpecs
+{
+    private const string Manifest = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    private static PullResultDto Result(long fetched, long shared, long reused) => new(
+        "127.0.0.1:5000/base:1", Manifest, "sha256:cfg", "linux/amd64", ["sha256:c1"], fetched, shared, reused, 1.234);
+
+    [Fact]
+    public void A_pull_that_fetched_bytes_ends_like_docker_with_the_byte_sources()
+    {
+        var output = new StringWriter();
+
+        PullSummary.Write(output, Result(78_400_000, 0, 1_200));
+
+        Assert.Equal(
+            $"Digest: {Manifest}\n" +
+            "Status: Downloaded newer image for 127.0.0.1:5000/base:1\n" +
+            "Fetched 78.4MB, shared 0B, reused 1.2kB in 1.23s\n",
+            output.ToString());
+    }
+
+    [Fact]
+    public void A_pull_that_needed_nothing_reports_the_image_up_to_date()
+    {
+        var output = new StringWriter();
+
+        PullSummary.Write(output, Result(0, 0, 78_400_000));
+
+        Assert.Contains("Status: Image is up to date for 127.0.0.1:5000/base:1\n", output.ToString());
+    }
+
+    [Fact]
+    public void Bytes_shared_with_a_concurrent_pull_still_count_as_a_download()
+    {
+        Assert.False(PullSummary.IsUpToDate(Result(0, 78_400_000, 0)));
+    }
+
+    [Fact]
+    public void Image_table_aligns_columns_and_shortens_digests()
+    {
+        var now = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+        var output = new StringWriter();
+
+        ImageTable.Write(output,
+            [
+                new ImageSummaryDto("127.0.0.1:5000/many:1", Manifest, "linux/arm64/v8", 28_300_000, 40, now.AddMinutes(-5)),
+                new ImageSummaryDto("127.0.0.1:5000/base:1", Manifest, "linux/amd64", 1_050_000_000, 3, now.AddHours(-2)),
+            ],
+            now);
+
+        Assert.Equal(
+            [
+                "IMAGE                   DIGEST         PLATFORM         SIZE     LAYERS   PULLED",
+                "127.0.0.1:5000/base:1   9f86d081884c   linux/amd64      1.05GB   3        2 hours ago",
+                "127.0.0.1:5000/many:1   9f86d081884c   linux/arm64/v8   28.3MB   40       5 minutes ago",
+            ],
+            output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void An_empty_image_table_still_has_its_header()
+    {
+        var output = new StringWriter();
+
+        ImageTable.Write(output, [], DateTimeOffset.Now);
+
+        Assert.Equal("IMAGE   DIGEST   PLATFORM   SIZE   LAYERS   PULLED\n", output.ToString());
+    }
+}
