@@ -29,6 +29,7 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
     private IActorRef? _initiator;
     private long _received;
     private long _lastPublished = -1;
+    private string _state = LayerStates.Waiting;
     private CancellationTokenSource? _cancel;
 
     public BlobActor(Digest digest, NodeServices services, IActorRef downloadSlots)
@@ -74,15 +75,15 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
         Receive<FetchBlob>(_ =>
         {
             _waiters.Add(Sender);
-            Sender.Tell(new BlobFetchProgress(_digest, Interlocked.Read(ref _received), _request!.Blob.Size, LayerStates.Waiting));
+            Sender.Tell(new BlobFetchProgress(_digest, Interlocked.Read(ref _received), _request!.Blob.Size, _state));
         });
         Receive<SlotGranted>(_ => BeginDownload());
         Receive<PublishProgress>(_ =>
         {
             var done = Interlocked.Read(ref _received);
-            if (done == _lastPublished) return;
+            if (done == _lastPublished || _state != LayerStates.Downloading) return;
             _lastPublished = done;
-            Broadcast(LayerStates.Downloading);
+            Broadcast(_state);
         });
         Receive<BlobFetchProgress>(p => Broadcast(p.State));
         Receive<Downloaded>(Finished);
@@ -147,6 +148,7 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
         _waiters.Clear();
         _request = null;
         _initiator = null;
+        _state = LayerStates.Waiting;
         _cancel?.Dispose();
         _cancel = null;
         Become(Idle);
@@ -154,6 +156,7 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
 
     private void Broadcast(string state)
     {
+        _state = state;
         var progress = new BlobFetchProgress(_digest, Interlocked.Read(ref _received), _request!.Blob.Size, state);
         foreach (var waiter in _waiters) waiter.Tell(progress);
     }
