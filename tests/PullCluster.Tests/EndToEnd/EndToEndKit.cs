@@ -1,0 +1,124 @@
+using Akka.Actor;
+using Akka.TestKit;
+using PullCluster.Actors.Protocol;
+using PullCluster.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+using Xunit.Sdk;
+
+namespace PullCluster.Tests.EndToEnd;
+
+/// <summary>
+/// Base of the end-to-end specs: an actor system per test (TestKit), the class's registry, and a node with its own
+/// store started on first use. Timeouts are generous because the machine is shared with other builds.
+/// </summary>
+public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
+{
+    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private const string AkkaConfig = """
+        akka.loglevel = INFO
+        akka.stdout-loglevel = WARNING
+        akka.log-dead-letters = off
+        """;
+
+    private readonly List<TestNode> _nodes = [];
+    private TestNode? _node;
+
+    protected EndToEndKit(RegistryFixture fixture, ITestOutputHelper output) : base(AkkaConfig, output)
+    {
+        Registry = fixture.Registry;
+    }
+
+    protected RegistryProcess Registry { get; }
+
+    internal TestNode Node => _node ??= StartNode();
+
+    /// <summary>Starts this test's node with non-default settings; call before anything touches <see cref="Node"/>.</summary>
+    internal TestNode StartNode(int maxConcurrentDownloads = 8)
+    {
+        if (_node is not null) throw new InvalidOperationException("this test's node is already running");
+        _node = TestNode.Start(Sys, GetType().Name, maxConcurrentDownloads);
+        _nodes.Add(_node);
+        return _node;
+    }
+
+    /// <summary>Sends PullImage for a probe of its own and collects everything the probe receives up to the result.</summary>
+    internal async Task<PullOutcome> PullAsync(string image, string? platform = null)
+    {
+        var probe = CreateTestProbe();
+        Node.Pulls.Tell(new PullImage(image, platform, probe));
+        return await ReceivePullAsync(probe);
+    }
+
+    internal static async Task<PullOutcome> ReceivePullAsync(TestProbe probe)
+    {
+        var progress = new List<PullProgress>();
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            var message = left > TimeSpan.Zero ? await probe.ReceiveOneAsync(left) : null;
+            switch (message)
+            {
+                case null:
+                    throw new XunitException($"no pull result within {Patience}; {progress.Count} progress events, last: " +
+                        (progress.Count == 0 ? "none" : string.Join(", ", progress[^1].Layers.Select(l => $"{l.Digest[..19]} {l.State}"))));
+                case PullProgress p:
+                    progress.Add(p);
+                    break;
+                case PullSucceeded or PullFailed:
+                    return new PullOutcome(progress, message);
+                default:
+                    throw new XunitException($"unexpected message while pulling: {message}");
+            }
+        }
+    }
+
+    /// <summary>Asks the node's PullManager for an image operation (list, remove, rootfs, export).</summary>
+    internal async Task<object> AskNodeAsync(object request) => await Node.Pulls.Ask<object>(request, Patience);
+
+    internal async Task<ImageOperationDone> ImageOperationAsync(object request) => await AskNodeAsync(request) switch
+    {
+        ImageOperationDone done => done,
+        ImageOperationFailed failed => throw new XunitException($"{request} failed: {failed.Reason}"),
+        var other => throw new XunitException($"{request} answered {other}"),
+    };
+
+    /// <summary>MaterializeRootfs into a fresh scratch directory; returns the directory.</summary>
+    internal async Task<string> MaterializeAsync(string image)
+    {
+        var dir = Node.Scratch("rootfs");
+        await ImageOperationAsync(new MaterializeRootfs(image, dir));
+        return dir;
+    }
+
+    /// <summary>What umoci, the reference unpacker, makes of <paramref name="artifact"/> written as an OCI layout.</summary>
+    internal async Task<string> UmociRootfsAsync(ITestArtifact artifact)
+    {
+        var layout = Node.Scratch("layout");
+        artifact.WriteOciLayout(layout, "expected");
+        return await Umoci.UnpackAsync(layout, "expected", Node.Scratch("bundle"));
+    }
+
+    internal static void AssertSameTree(string expectedDir, string actualDir) =>
+        Assert.Empty(FileTree.Diff(FileTree.Capture(expectedDir), FileTree.Capture(actualDir)));
+
+    /// <summary>Polls until <paramref name="condition"/> holds, for effects the node completes after replying (cleanup).</summary>
+    internal static async Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new XunitException($"not within {within ?? TimeSpan.FromSeconds(10)}: {what}");
+            await Task.Delay(20);
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (!disposing) return;
+        foreach (var node in _nodes) node.Dispose();
+    }
+}
