@@ -75,6 +75,15 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
         }
     }
 
+    /// <summary>Pushes a small image of its own and pulls it: the node still works after whatever the test did to it.</summary>
+    internal async Task AssertNodeStillPullsAsync()
+    {
+        var image = TestImage.Oci().Layer(l => l.File("healthy", Guid.NewGuid().ToString())).Build();
+        var pushed = await image.PushAsync(Registry, RepoName.Unique("healthy"), "1");
+        var result = (await PullAsync(pushed.TagReference)).Succeeded;
+        Assert.Equal(image.Digest.ToString(), result.ManifestDigest);
+    }
+
     /// <summary>Asks the node's PullManager for an image operation (list, remove, rootfs, export).</summary>
     internal async Task<object> AskNodeAsync(object request) => await Node.Pulls.Ask<object>(request, Patience);
 

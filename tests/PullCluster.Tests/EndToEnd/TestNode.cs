@@ -56,8 +56,6 @@ internal sealed class TestNode : IDisposable
 
     public IReadOnlyList<string> StagingEntries => Directory.GetFileSystemEntries(Layout.LayerStaging);
 
-    public IReadOnlyList<string> IngestEntries => Directory.GetFileSystemEntries(Layout.Ingest);
-
     /// <summary>A fresh path in the test's temp directory, outside the store.</summary>
     public string Scratch(string name) => StoreDir.Combine($"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)]);
 
