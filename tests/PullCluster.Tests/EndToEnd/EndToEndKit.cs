@@ -35,26 +35,28 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
     internal TestNode Node => _node ??= StartNode();
 
     /// <summary>Starts this test's node with non-default settings; call before anything touches <see cref="Node"/>.</summary>
-    internal TestNode StartNode(int maxConcurrentDownloads = 8)
+    internal TestNode StartNode(int maxConcurrentDownloads = 8, int maxConcurrentCpuJobs = 2)
     {
         if (_node is not null) throw new InvalidOperationException("this test's node is already running");
-        _node = TestNode.Start(Sys, GetType().Name, maxConcurrentDownloads);
+        _node = TestNode.Start(Sys, GetType().Name, maxConcurrentDownloads, maxConcurrentCpuJobs);
         _nodes.Add(_node);
         return _node;
     }
 
     /// <summary>Sends PullImage for a probe of its own and collects everything the probe receives up to the result.</summary>
-    internal async Task<PullOutcome> PullAsync(string image, string? platform = null)
+    internal async Task<PullOutcome> PullAsync(string image, string? platform = null, TimeSpan? within = null)
     {
         var probe = CreateTestProbe();
         Node.Pulls.Tell(new PullImage(image, platform, probe));
-        return await ReceivePullAsync(probe);
+        return await ReceivePullAsync(probe, within ?? Patience);
     }
 
-    internal static async Task<PullOutcome> ReceivePullAsync(TestProbe probe)
+    internal static Task<PullOutcome> ReceivePullAsync(TestProbe probe) => ReceivePullAsync(probe, Patience);
+
+    internal static async Task<PullOutcome> ReceivePullAsync(TestProbe probe, TimeSpan within)
     {
         var progress = new List<PullProgress>();
-        var deadline = DateTime.UtcNow + Patience;
+        var deadline = DateTime.UtcNow + within;
         while (true)
         {
             var left = deadline - DateTime.UtcNow;
@@ -62,7 +64,7 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
             switch (message)
             {
                 case null:
-                    throw new XunitException($"no pull result within {Patience}; {progress.Count} progress events, last: " +
+                    throw new XunitException($"no pull result within {within}; {progress.Count} progress events, last: " +
                         (progress.Count == 0 ? "none" : string.Join(", ", progress[^1].Layers.Select(l => $"{l.Digest[..19]} {l.State}"))));
                 case PullProgress p:
                     progress.Add(p);
@@ -76,11 +78,11 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
     }
 
     /// <summary>Pushes a small image of its own and pulls it: the node still works after whatever the test did to it.</summary>
-    internal async Task AssertNodeStillPullsAsync()
+    internal async Task AssertNodeStillPullsAsync(TimeSpan? within = null)
     {
         var image = TestImage.Oci().Layer(l => l.File("healthy", Guid.NewGuid().ToString())).Build();
         var pushed = await image.PushAsync(Registry, RepoName.Unique("healthy"), "1");
-        var result = (await PullAsync(pushed.TagReference)).Succeeded;
+        var result = (await PullAsync(pushed.TagReference, within: within)).Succeeded;
         Assert.Equal(image.Digest.ToString(), result.ManifestDigest);
     }
 

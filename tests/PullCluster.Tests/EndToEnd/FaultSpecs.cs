@@ -225,4 +225,34 @@ public sealed class FaultSpecs(RegistryFixture fixture, ITestOutputHelper output
         Assert.DoesNotContain(ChainIds.Compute(image.Layers.Select(l => l.DiffId).ToList())[1], Node.CommittedLayers);
         await AssertNodeStillPullsAsync();
     }
+
+    [Fact]
+    public async Task An_index_without_the_requested_platform_fails_naming_it_and_what_is_offered()
+    {
+        var amd = TestImage.Oci("linux/amd64").Layer(l => l.File("arch", "amd64")).Build();
+        var arm = TestImage.Oci("linux/arm64").Layer(l => l.File("arch", "arm64")).Build();
+        var repo = RepoName.Unique("platforms");
+        await TestIndex.Oci(amd, arm).PushAsync(Registry, repo, "1");
+        var mark = Registry.AccessLog.Mark();
+
+        var failed = (await PullAsync(Registry.Reference(repo, "1"), "linux/s390x")).Failed;
+
+        Assert.Contains("linux/s390x", failed.Reason);
+        Assert.Contains("linux/amd64", failed.Reason);
+        Assert.Contains("linux/arm64", failed.Reason);
+        await Registry.AccessLog.WaitForQuietAsync();
+        Assert.Empty(Registry.AccessLog.BlobGets(mark));
+        await AssertNodeStillPullsAsync();
+    }
+
+    [Theory]
+    [InlineData("UPPER/case:1")]
+    [InlineData("registry.example/repo:bad tag")]
+    public async Task An_invalid_reference_fails_at_once_naming_it(string reference)
+    {
+        var failed = (await PullAsync(reference)).Failed;
+
+        Assert.Equal(reference, failed.Image);
+        Assert.Contains(reference.Split(':')[0].Split('/')[^1], failed.Reason);
+    }
 }

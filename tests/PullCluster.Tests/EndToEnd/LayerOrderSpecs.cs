@@ -126,4 +126,32 @@ public sealed class LayerOrderSpecs(RegistryFixture fixture, ITestOutputHelper o
         Assert.Equal(shared.Size, new[] { a, b }.Sum(r => r.BytesShared));
         Assert.Empty(Node.StagingEntries);
     }
+
+    [Fact]
+    public async Task A_child_still_unpacking_when_its_parent_fails_removes_its_staging_and_frees_its_cpu_slot()
+    {
+        // Thousands of empty files: a small blob whose unpack takes a while, so the parent fails in the middle of it.
+        var slowUnpack = TestLayer.Build(l =>
+        {
+            l.Dir("many");
+            for (var i = 0; i < 20_000; i++) l.File($"many/f{i:00000}", "");
+        });
+        var image = TestImage.Oci().Layer(RandomLayer("parent", 10_000, 31)).Layer(slowUnpack).Build();
+        var repo = RepoName.Unique("orphan");
+        await image.PushAsync(Registry, repo, "1");
+        await using var proxy = FaultProxy.Start(Registry);
+        var parent = image.Layers[0].Digest.ToString();
+        proxy.Inject(Fault.Delay(TimeSpan.FromMilliseconds(300)), pathContains: parent, method: "GET");
+        proxy.Inject(Fault.Status(404), pathContains: parent, method: "GET");
+        var node = StartNode(maxConcurrentCpuJobs: 1);
+
+        var outcome = await PullAsync(proxy.Reference(repo, "1"));
+
+        Assert.Contains(parent, outcome.Failed.Reason);
+        Assert.Contains(LayerStates.Extracting, outcome.StatesOf(slowUnpack.Digest.ToString()));
+        await EventuallyAsync(() => node.StagingEntries.Count == 0, "the child's unfinished unpack is removed from staging");
+        Assert.Empty(node.CommittedLayers);
+        // With one cpu slot, a slot the child kept would stall every later unpack.
+        await AssertNodeStillPullsAsync(within: TimeSpan.FromSeconds(15));
+    }
 }

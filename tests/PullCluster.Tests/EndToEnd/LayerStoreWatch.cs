@@ -7,7 +7,8 @@ namespace PullCluster.Tests.EndToEnd;
 /// <summary>
 /// Polls a store's layers while a pull runs: when each chain ID's directory first appeared, whether a child was ever
 /// seen without its parent, and the most unfinished unpacks (staging directories) seen while a condition held.
-/// A child is looked at before its parent, so "child present, parent absent" is a real ordering violation.
+/// A child is looked at before its parent, so "child present, parent absent" is a real ordering violation; layers
+/// found in the same poll get the same time.
 /// </summary>
 internal sealed class LayerStoreWatch : IAsyncDisposable
 {
@@ -49,13 +50,14 @@ internal sealed class LayerStoreWatch : IAsyncDisposable
 
     private void Poll()
     {
+        var now = _clock.Elapsed;
         var present = new bool[_chain.Count];
         for (var i = _chain.Count - 1; i >= 0; i--)
         {
             present[i] = Directory.Exists(_layout.LayerPath(_chain[i]));
-            if (present[i] && _firstSeen[i] is null) _firstSeen[i] = _clock.Elapsed;
+            if (present[i] && _firstSeen[i] is null) _firstSeen[i] = now;
             if (i + 1 < _chain.Count && present[i + 1] && !present[i])
-                _violations.Add($"layer {i + 1} ({_chain[i + 1]}) committed while its parent {_chain[i]} was not, at {_clock.Elapsed}");
+                _violations.Add($"layer {i + 1} ({_chain[i + 1]}) committed while its parent {_chain[i]} was not, at {now}");
         }
         if (!_during()) return;
         var staged = Directory.GetDirectories(_layout.LayerStaging).Length;

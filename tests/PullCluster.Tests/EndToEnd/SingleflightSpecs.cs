@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Akka.TestKit;
 using PullCluster.Actors.Blobs;
 using PullCluster.Actors.Entities;
@@ -144,5 +145,60 @@ public sealed class SingleflightSpecs(RegistryFixture fixture, ITestOutputHelper
         blobs.Tell(new FetchBlob(source, descriptor), late);
         Assert.Equal((BlobOrigin.Stored, 0L), late.FishForMessage<BlobAvailable>(_ => true, Patience) is var a ? (a.Origin, a.Downloaded) : default);
         Assert.Single(proxy.RequestsFor(layer.Digest.ToString(), "GET"));
+    }
+
+    [Fact]
+    public async Task A_pull_leaves_no_message_unhandled()
+    {
+        var image = TestImage.Oci().Layer(BigLayer("unhandled", 31)).Build();
+        var pushed = await image.PushAsync(Registry, RepoName.Unique("unhandled"), "1");
+        var unhandled = CreateTestProbe();
+        Sys.EventStream.Subscribe(unhandled.Ref, typeof(UnhandledMessage));
+
+        _ = (await PullAsync(pushed.TagReference)).Succeeded;
+
+        // Progress of the config blob, for instance, must be handled (or not sent), not dropped as unhandled.
+        var seen = unhandled.ReceiveWhile<UnhandledMessage>(TimeSpan.FromMilliseconds(300), m => m as UnhandledMessage);
+        Assert.True(seen.Count == 0,
+            $"{seen.Count} unhandled messages, e.g. {string.Join("; ", seen.Take(3).Select(m => $"{m.Message.GetType().Name} to {m.Recipient.Path}"))}");
+    }
+
+    [Fact]
+    public async Task Pulls_requested_just_as_the_same_pull_finishes_still_get_a_result()
+    {
+        var image = TestImage.Oci().Layer(l => l.File("small", "layer")).Build();
+        var pushed = await image.PushAsync(Registry, RepoName.Unique("finishing"), "1");
+        _ = (await PullAsync(pushed.TagReference)).Succeeded;
+
+        // Once stored, the image pulls in a few milliseconds, so during a steady stream of requests for it several
+        // pulls start and finish. Every request must be answered: by the pull it attached to or by a new one, also
+        // when it reaches the node just after a pull answered and while its coordinator is stopping.
+        var probes = new List<TestProbe>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < 1000; i++)
+        {
+            var probe = CreateTestProbe();
+            probes.Add(probe);
+            Node.Pulls.Tell(new PullImage(pushed.TagReference, ReplyTo: probe));
+            var next = clock.Elapsed + TimeSpan.FromMilliseconds(0.4);
+            while (clock.Elapsed < next) Thread.SpinWait(20);
+        }
+        var outcomes = await Task.WhenAll(probes.Select(ResultOrNullAsync));
+
+        var lost = outcomes.Count(o => o is null);
+        Assert.True(lost == 0, $"{lost} of {outcomes.Length} PullImage requests were never answered");
+        Assert.All(outcomes, o => Assert.IsType<PullSucceeded>(o));
+    }
+
+    private static async Task<object?> ResultOrNullAsync(TestProbe probe)
+    {
+        try
+        {
+            return (await ReceivePullAsync(probe, TimeSpan.FromSeconds(5))).Result;
+        }
+        catch (Xunit.Sdk.XunitException)
+        {
+            return null;
+        }
     }
 }

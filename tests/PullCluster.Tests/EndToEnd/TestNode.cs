@@ -20,7 +20,8 @@ internal sealed class TestNode : IDisposable
         Pulls = pulls;
     }
 
-    public static TestNode Start(ActorSystem system, string label, int maxConcurrentDownloads = 8, Action<CoreRegistryOptions>? registry = null)
+    public static TestNode Start(ActorSystem system, string label, int maxConcurrentDownloads = 8, int maxConcurrentCpuJobs = 2,
+        Action<CoreRegistryOptions>? registry = null)
     {
         var store = TempDir.Create(label);
         var options = new CoreRegistryOptions
@@ -33,7 +34,7 @@ internal sealed class TestNode : IDisposable
         var settings = new PullClusterSettings(
             StoreRoot: store.Combine("store"),
             MaxConcurrentDownloads: maxConcurrentDownloads,
-            MaxConcurrentCpuJobs: 2,
+            MaxConcurrentCpuJobs: maxConcurrentCpuJobs,
             SyncLayers: false,
             ProgressInterval: TimeSpan.FromMilliseconds(50),
             Registry: options);
