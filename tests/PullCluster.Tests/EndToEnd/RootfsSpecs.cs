@@ -40,7 +40,11 @@ public sealed class RootfsSpecs(RegistryFixture fixture, ITestOutputHelper outpu
         .Dir("dev")
         .CharDevice("dev/null", 1, 3)
         .Dir("run")
-        .Fifo("run/initctl", mode: "600");
+        .Fifo("run/initctl", mode: "600")
+        .Dir("lib")
+        .Dir("lib/became-a-file")
+        .File("lib/became-a-file/inside", "hidden when the directory is replaced by a file")
+        .File("lib/became-a-dir", "replaced by a directory");
 
     private static void MiddleLayer(LayerBuilder l) => l
         .Dir("etc")
@@ -59,7 +63,11 @@ public sealed class RootfsSpecs(RegistryFixture fixture, ITestOutputHelper outpu
         .Whiteout("usr/bin/sh")
         .Symlink("usr/bin/sh", "busybox")
         .File("usr/bin/busybox", "multi-call binary", mode: "755")
-        .Hardlink("usr/bin/ls", "usr/bin/busybox");
+        .Hardlink("usr/bin/ls", "usr/bin/busybox")
+        .Dir("lib")
+        .File("lib/became-a-file", "a file now")
+        .Dir("lib/became-a-dir")
+        .File("lib/became-a-dir/inside", "a directory now");
 
     [Fact]
     public async Task A_multi_layer_image_with_every_entry_kind_matches_umoci()
@@ -94,6 +102,25 @@ public sealed class RootfsSpecs(RegistryFixture fixture, ITestOutputHelper outpu
         Assert.DoesNotContain("etc/doomed", tree.Nodes.Keys);
         Assert.DoesNotContain("opt/old", tree.Nodes.Keys);
         Assert.DoesNotContain(tree.Nodes.Keys, k => k.Contains(".wh."));
+        Assert.Equal(("file", "dir"), (tree["lib/became-a-file"].Type, tree["lib/became-a-dir"].Type));
+    }
+
+    [Fact]
+    public async Task A_directory_whited_out_and_recreated_in_one_layer_hides_what_lower_layers_put_in_it()
+    {
+        // The whiteout applies to the lower layers only; the directory after it in the same layer is new and empty
+        // but for what this layer puts in it (OCI image spec, "Whiteouts").
+        var image = TestImage.Oci()
+            .Layer(l => l.Dir("var").Dir("var/cache").Dir("var/cache/apt").File("var/cache/apt/pkg.deb", "stale package"))
+            .Layer(l => l.Dir("var").Whiteout("var/cache").Dir("var/cache", mode: "700").File("var/cache/fresh", "recreated"))
+            .Build();
+        var pushed = await image.PushAsync(Registry, RepoName.Unique("recreated"), "1");
+
+        _ = (await PullAsync(pushed.TagReference)).Succeeded;
+        var ours = await MaterializeAsync(pushed.TagReference);
+
+        AssertSameTree(await UmociRootfsAsync(image), ours);
+        Assert.Equal(["var/cache/fresh"], FileTree.Capture(ours).Nodes.Keys.Where(k => k.StartsWith("var/cache/")));
     }
 
     [Fact]
