@@ -78,7 +78,7 @@ public sealed class BadLayerSpecs(RegistryFixture fixture, ITestOutputHelper out
     private async Task AssertContainedAsync()
     {
         await EventuallyAsync(() => Node.StagingEntries.Count == 0, "the refused layer's staging directory is removed");
-        var root = new DirectoryInfo(Node.StoreDir.Path);
+        var root = new DirectoryInfo(Node.Dir.Path);
         var found = root.EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             .Where(i => Planted.Contains(i.Name))
             .Select(i => i.FullName)

@@ -22,7 +22,6 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
         akka.log-dead-letters = off
         """;
 
-    private readonly List<TestNode> _nodes = [];
     private TestNode? _node;
 
     protected EndToEndKit(RegistryFixture fixture, ITestOutputHelper output) : base(AkkaConfig, output)
@@ -35,12 +34,10 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
     internal TestNode Node => _node ??= StartNode();
 
     /// <summary>Starts this test's node with non-default settings; call before anything touches <see cref="Node"/>.</summary>
-    internal TestNode StartNode(int maxConcurrentDownloads = 8, int maxConcurrentCpuJobs = 2)
+    internal TestNode StartNode(int maxConcurrentCpuJobs = 2)
     {
         if (_node is not null) throw new InvalidOperationException("this test's node is already running");
-        _node = TestNode.Start(Sys, GetType().Name, maxConcurrentDownloads, maxConcurrentCpuJobs);
-        _nodes.Add(_node);
-        return _node;
+        return _node = TestNode.Start(Sys, GetType().Name, maxConcurrentCpuJobs);
     }
 
     /// <summary>Sends PullImage for a probe of its own and collects everything the probe receives up to the result.</summary>
@@ -128,8 +125,8 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
 
     protected override void Dispose(bool disposing)
     {
+        // The actor system goes first, so no actor is still writing into the store when it is deleted.
         base.Dispose(disposing);
-        if (!disposing) return;
-        foreach (var node in _nodes) node.Dispose();
+        if (disposing) _node?.Dispose();
     }
 }

@@ -112,6 +112,34 @@ public sealed class FaultSpecs(RegistryFixture fixture, ITestOutputHelper output
     }
 
     [Fact]
+    public async Task A_blob_that_keeps_breaking_fails_the_pull_and_the_next_pull_resumes_it()
+    {
+        const long Slice = 40_000;
+        var image = TwoLayers(19);
+        var repo = await PushAsync(image, "resume");
+        var layer = image.Layers[1];
+        var cuts = _proxy.Inject(Fault.CutAfter(Slice), pathContains: layer.Digest.ToString(), method: "GET", times: FaultRule.Always);
+
+        var failed = (await PullAsync(_proxy.Reference(repo, "1"))).Failed;
+
+        Assert.Contains(layer.Digest.ToString(), failed.Reason);
+        Assert.Contains("after 5 attempts", failed.Reason);
+        Assert.Equal(5, cuts.Hits);
+        var kept = new FileInfo(Node.Layout.IngestPath(layer.Digest)).Length;
+        Assert.InRange(kept, 1, 5 * Slice);
+        _proxy.Remove(cuts);
+        _proxy.ClearRequests();
+
+        var result = (await PullAsync(_proxy.Reference(repo, "1"))).Succeeded;
+
+        Assert.Equal($"bytes={kept}-", _proxy.RequestsFor(layer.Digest.ToString(), "GET").Single().Range);
+        Assert.Equal(layer.Blob, File.ReadAllBytes(Node.Services.Content.PathOf(layer.Digest)));
+        Assert.Equal(layer.Size - kept, result.BytesFetched);
+        Assert.Equal(image.Config.Size + image.Layers[0].Size + kept, result.BytesReused);
+        Assert.False(File.Exists(Node.Layout.IngestPath(layer.Digest)));
+    }
+
+    [Fact]
     public async Task A_corrupted_byte_fails_the_pull_and_keeps_nothing_of_the_blob()
     {
         var image = TwoLayers(7);

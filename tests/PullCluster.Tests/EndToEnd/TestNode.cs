@@ -15,25 +15,24 @@ internal sealed class TestNode : IDisposable
 {
     private TestNode(TempDir store, NodeServices services, IActorRef pulls)
     {
-        StoreDir = store;
+        Dir = store;
         Services = services;
         Pulls = pulls;
     }
 
-    public static TestNode Start(ActorSystem system, string label, int maxConcurrentDownloads = 8, int maxConcurrentCpuJobs = 2,
-        Action<CoreRegistryOptions>? registry = null)
+    public static TestNode Start(ActorSystem system, string label, int maxConcurrentCpuJobs = 2)
     {
         var store = TempDir.Create(label);
+        // The machine's own ~/.docker must not decide what a test's registry sees.
         var options = new CoreRegistryOptions
         {
             ReadCredentialFiles = false,
             HomeDirectory = store.Path,
             InitialBackoff = TimeSpan.FromMilliseconds(100),
         };
-        registry?.Invoke(options);
         var settings = new PullClusterSettings(
             StoreRoot: store.Combine("store"),
-            MaxConcurrentDownloads: maxConcurrentDownloads,
+            MaxConcurrentDownloads: 8,
             MaxConcurrentCpuJobs: maxConcurrentCpuJobs,
             SyncLayers: false,
             ProgressInterval: TimeSpan.FromMilliseconds(50),
@@ -43,7 +42,7 @@ internal sealed class TestNode : IDisposable
     }
 
     /// <summary>The test's temp directory; the store is its <c>store</c> subdirectory, the rest is scratch space.</summary>
-    public TempDir StoreDir { get; }
+    public TempDir Dir { get; }
 
     public NodeServices Services { get; }
 
@@ -58,11 +57,11 @@ internal sealed class TestNode : IDisposable
     public IReadOnlyList<string> StagingEntries => Directory.GetFileSystemEntries(Layout.LayerStaging);
 
     /// <summary>A fresh path in the test's temp directory, outside the store.</summary>
-    public string Scratch(string name) => StoreDir.Combine($"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)]);
+    public string Scratch(string name) => Dir.Combine($"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)]);
 
     public void Dispose()
     {
         Services.Dispose();
-        StoreDir.Dispose();
+        Dir.Dispose();
     }
 }
