@@ -158,7 +158,7 @@ public sealed class SingleflightSpecs(RegistryFixture fixture, ITestOutputHelper
         _ = (await PullAsync(pushed.TagReference)).Succeeded;
 
         // Progress of the config blob, for instance, must be handled (or not sent), not dropped as unhandled.
-        var seen = unhandled.ReceiveWhile<UnhandledMessage>(TimeSpan.FromMilliseconds(300), m => m as UnhandledMessage);
+        var seen = unhandled.ReceiveWhile<UnhandledMessage>(TimeSpan.FromMilliseconds(300), m => (UnhandledMessage)m);
         Assert.True(seen.Count == 0,
             $"{seen.Count} unhandled messages, e.g. {string.Join("; ", seen.Take(3).Select(m => $"{m.Message.GetType().Name} to {m.Recipient.Path}"))}");
     }
