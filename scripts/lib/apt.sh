@@ -6,9 +6,10 @@
 # service starts is in place during the install; it is removed afterwards only if we created it.
 
 missing_packages() {
-  local p
+  local installed p
+  installed=$(dpkg-query -W -f='${Package} ${Status}\n' "$@" 2>/dev/null | awk '$4 == "installed" { print $1 }')
   for p in "$@"; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || printf '%s\n' "$p"
+    grep -qxF "$p" <<<"$installed" || printf '%s\n' "$p"
   done
 }
 
