@@ -16,8 +16,6 @@ public sealed class GatewayClient(NodeAddress node, TimeSpan? replyTimeout = nul
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
-    public NodeAddress Node => node;
-
     /// <param name="activity">Names the request in errors, e.g. "pull" or "removal of alpine".</param>
     /// <param name="expectedKind">The final reply kind that means success; an "error" reply becomes a <see cref="CliFailure"/>.</param>
     public GatewayReply Send(
