@@ -63,13 +63,15 @@ served() { # served FROM_LINE: "blob_bytes blob_gets" in the access log after li
     END { printf "%d %d\n", bytes, gets }'
 }
 
-echo "tool,scenario,rep,clients,wall_s,blob_bytes,blob_gets,failed" > "$CSV"
+echo "tool,scenario,rep,clients,wall_s,blob_bytes,blob_gets,failed,prep_s" > "$CSV"
 for sc in $SCENARIOS; do
   refs=(${REFS[$sc]})
   for rep in $(seq "$REPS"); do
     for tool in $TOOLS; do
+      p0=$(now)
       "${tool}_reset" || { echo "$tool: reset before $sc rep $rep failed" >&2; exit 1; }
       sync; sleep 1
+      prep=$(awk -v a="$p0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
       mark=$(wc -l < "$ALOG")
       pids=()
       t0=$(now)
@@ -83,9 +85,9 @@ for sc in $SCENARIOS; do
       sleep 0.3 # the registry logs a request once its response is complete
       read -r bytes gets < <(served "$mark")
       wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-      echo "$tool,$sc,$rep,${#refs[@]},$wall,$bytes,$gets,$failed" >> "$CSV"
-      printf '%-12s %-12s rep %d  %8.2f s  %8.1f MB  %4d GETs  failed %d\n' \
-        "$tool" "$sc" "$rep" "$wall" "$(awk -v b="$bytes" 'BEGIN { print b / 1e6 }')" "$gets" "$failed" >&2
+      echo "$tool,$sc,$rep,${#refs[@]},$wall,$bytes,$gets,$failed,$prep" >> "$CSV"
+      printf '%-12s %-12s rep %d  %8.2f s  %8.1f MB  %4d GETs  failed %d  (reset %s s)\n' \
+        "$tool" "$sc" "$rep" "$wall" "$(awk -v b="$bytes" 'BEGIN { print b / 1e6 }')" "$gets" "$failed" "$prep" >&2
       if [ "$failed" -gt 0 ]; then
         echo "  $failed $tool client(s) failed; first error: $(cat "$LOGS/$tool-$sc-$rep-"*.err | grep -m1 . || echo 'none printed (timeout?)')" >&2
       fi
