@@ -31,7 +31,7 @@ public sealed class PullManager : ReceiveActor, IWithUnboundedStash
         _blobs = blobs;
         _layers = layers;
         _journal = journal;
-        _images = Context.ActorOf(ImagesActor.Props(services), "images");
+        _images = Context.ActorOf(ImagesActor.Props(services, blobs), "images");
         Receive<JournalReady>(ready =>
         {
             foreach (var pull in ready.Pulls) Resume(pull);
