@@ -44,6 +44,7 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
                 {
                     if (exists) Remove(rel, path, existing);
                     Posix.Mkdir(path, 0x1c0);
+                    if (exists && IsWhiteout(existing)) SetOpaque(path);
                 }
                 _dirs.Add(rel);
                 if (options.PreserveOwnership) Posix.Lchown(path, e.Uid, e.Gid);
@@ -80,16 +81,23 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
         }
     }
 
-    /// <summary>Directory modes and mtimes, last so that writing children cannot disturb them.</summary>
-    public void Finish()
+    /// <summary>
+    /// Directory modes and mtimes, last so that writing children cannot disturb them. Returns the directories the tar
+    /// only implied (raw relative paths).
+    /// </summary>
+    public List<string> Finish()
     {
+        var implied = new List<string>();
         foreach (var (rel, meta) in _dirMeta)
         {
             ct.ThrowIfCancellationRequested();
             var path = Full(rel);
             Posix.Chmod(path, meta.Mode);
             if (meta.HasTime) Posix.SetTimes(path, meta.MTimeSeconds, meta.MTimeNanoseconds, meta.MTimeSeconds, meta.MTimeNanoseconds);
+            else implied.Add(rel);
         }
+        implied.Sort(StringComparer.Ordinal);
+        return implied;
     }
 
     private void WriteFile(TarEntry e, TarEntryReader reader, string path)
@@ -146,8 +154,7 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
         if (name == Whiteout.Opaque)
         {
             EnsureParents(e.Name, rel);
-            var rc = Posix.TrySetXattr(-1, Full(parent), Whiteout.OverlayOpaqueXattr, "y"u8);
-            if (rc != 0) throw Posix.Error("set overlay opaque xattr (needs root) on", Full(parent), rc);
+            SetOpaque(Full(parent));
             return true;
         }
         // Other aufs metadata (.wh..wh.plnk and the like) means nothing to overlayfs.
@@ -156,11 +163,25 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
         var victimRel = RawPath.Join(parent, target!);
         EnsureParents(e.Name, victimRel);
         var victim = Full(victimRel);
-        if (Posix.TryLstat(victim, out var st)) Remove(victimRel, victim, st);
+        if (Posix.TryLstat(victim, out var st))
+        {
+            // A whiteout hides lower layers only, never what this layer has at that path: a directory of this
+            // layer stays and becomes opaque; anything else already hides the lower layers.
+            if (Posix.IsDir(st)) SetOpaque(victim);
+            return true;
+        }
         var err = Posix.TryMknod(victim, SIfChr, 0, 0);
         if (err != 0) throw Posix.Error("create overlay whiteout (needs root)", victim, err);
         if (options.PreserveOwnership) Posix.Lchown(victim, e.Uid, e.Gid);
         return true;
+    }
+
+    private bool IsWhiteout(in Statx st) => Overlay && Metadata.IsOverlayWhiteout(st);
+
+    private static void SetOpaque(string dir)
+    {
+        var rc = Posix.TrySetXattr(-1, dir, Whiteout.OverlayOpaqueXattr, "y"u8);
+        if (rc != 0) throw Posix.Error("set overlay opaque xattr (needs root) on", dir, rc);
     }
 
     private static bool IsUnderWhiteoutName(string parent)
@@ -181,15 +202,18 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
             var dir = rel[..slash];
             if (_dirs.Contains(dir)) continue;
             var path = Full(dir);
-            if (Posix.TryLstat(path, out var st))
+            var exists = Posix.TryLstat(path, out var st);
+            if (exists && Posix.IsDir(st))
             {
-                if (!Posix.IsDir(st)) throw NotADirectory(entryName, dir, st, "would be written");
+                _dirs.Add(dir);
+                continue;
             }
-            else
-            {
-                Posix.Mkdir(path, 0x1c0);
-                _dirMeta[dir] = new DirMeta(0x1ed, 0, 0, false);
-            }
+            if (exists && !IsWhiteout(st)) throw NotADirectory(entryName, dir, st, "would be written");
+            if (exists) Posix.Unlink(path);
+            Posix.Mkdir(path, 0x1c0);
+            // Where this layer deleted the path, the directory now standing there must not merge with lower ones.
+            if (exists) SetOpaque(path);
+            _dirMeta[dir] = new DirMeta(0x1ed, 0, 0, false);
             _dirs.Add(dir);
         }
     }
