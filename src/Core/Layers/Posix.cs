@@ -409,6 +409,4 @@ internal static unsafe class Posix
             else Unlink(child);
         }
     }
-
-    public static bool IsEmptyDir(string path) => TryLstat(path, out var st) && IsDir(st) && ReadDir(path).Count == 0;
 }
