@@ -13,7 +13,9 @@ public sealed record PullClusterSettings(
     bool SyncLayers,
     TimeSpan ProgressInterval,
     RegistryOptions Registry,
-    JournalSettings? Journal = null)
+    JournalSettings? Journal = null,
+    long MaxLayerBytes = 64L << 30,
+    long MaxExpansionRatio = 1000)
 {
     public static PullClusterSettings FromConfig(Config config, string? storeOverride = null)
     {
@@ -27,7 +29,9 @@ public sealed record PullClusterSettings(
             SyncLayers: c.GetBoolean("store-sync-layers", true),
             ProgressInterval: c.GetTimeSpan("progress-interval", TimeSpan.FromMilliseconds(200)),
             Registry: ReadRegistry(c.GetConfig("registry")),
-            Journal: JournalSettings.FromConfig(c.GetConfig("journal")));
+            Journal: JournalSettings.FromConfig(c.GetConfig("journal")),
+            MaxLayerBytes: c.GetByteSize("layers.max-uncompressed-size") ?? 64L << 30,
+            MaxExpansionRatio: c.GetLong("layers.max-expansion-ratio", 1000));
     }
 
     public JournalSettings JournalOrDefault => Journal ?? new JournalSettings();

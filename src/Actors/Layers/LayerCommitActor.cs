@@ -131,7 +131,8 @@ public sealed class LayerCommitActor : ReceiveActor
             _cpuSlots.Tell(new ReleaseSlot());
             if (f.Staging is not null) DeleteStagingAsync(f.Staging);
             var cause = f.Cause is AggregateException { InnerException: { } inner } ? inner : f.Cause;
-            Fail($"layer {_request!.Blob.Digest} of {_request.Source}: {cause.Message}");
+            var hint = cause is DecompressionBombException ? " (bounds: pullcluster.layers.max-uncompressed-size, max-expansion-ratio)" : "";
+            Fail($"layer {_request!.Blob.Digest} of {_request.Source}: {cause.Message}{hint}");
         });
         Receive<LayerCommitted>(c =>
         {
@@ -202,11 +203,22 @@ public sealed class LayerCommitActor : ReceiveActor
     private void TryCommit()
     {
         if (!_parentCommitted || _unpacked is null) return;
-        var staging = _unpacked.Staging;
+        var unpacked = _unpacked;
+        var parent = _request!.Parent;
         var chainId = _chainId;
         var layers = _services.Layers;
-        Task.Run(() => new Committed(layers.Commit(staging, chainId)))
-            .PipeTo(Self, failure: e => new CommitFailed(e));
+        var options = _services.ApplyOptions;
+        Task.Run(() =>
+        {
+            // Unpacked before its parents were, the layer gave directories its tar only implies default
+            // metadata; now that the parents are committed they lend theirs, as they would have at unpack.
+            if (unpacked.Result.ImplicitDirectories.Count > 0 && parent is not null)
+            {
+                LayerUnpacker.InheritImplicitDirectories(unpacked.Staging, unpacked.Result.ImplicitDirectories, layers.Ancestry(parent.Value), options);
+                layers.Prepare(unpacked.Staging, layers.ReadStagedInfo(unpacked.Staging));
+            }
+            return new Committed(layers.Commit(unpacked.Staging, chainId));
+        }).PipeTo(Self, failure: e => new CommitFailed(e));
     }
 
     private void Done(string path)

@@ -70,6 +70,22 @@ public sealed class LayerStore(StoreLayout layout, bool syncOnCommit)
         return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), StoreJson.Default.LayerInfo) : null;
     }
 
+    public LayerInfo ReadStagedInfo(string staging) =>
+        JsonSerializer.Deserialize(File.ReadAllBytes(staging + ".json"), StoreJson.Default.LayerInfo)
+        ?? throw new InvalidDataException($"layer info {staging}.json is empty");
+
+    /// <summary>The committed directories of a chain ID and its ancestors, nearest first.</summary>
+    public IReadOnlyList<string> Ancestry(Digest chainId)
+    {
+        var dirs = new List<string>();
+        for (Digest? current = chainId; current is { } c; current = ReadInfo(c)?.Parent is { } p ? Digest.Parse(p) : null)
+        {
+            if (!Has(c)) break;
+            dirs.Add(PathOf(c));
+        }
+        return dirs;
+    }
+
     public IEnumerable<Digest> List()
     {
         var dir = Path.Combine(Layout.Layers, "sha256");
