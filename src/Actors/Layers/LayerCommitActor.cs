@@ -70,6 +70,24 @@ public sealed class LayerCommitActor : ReceiveActor
         {
             if (_awaiters.Count == 0) Context.Parent.Tell(new Passivate());
         });
+        // Work of an attempt that already failed (its parent failed, say) still comes back; its slot and
+        // its staging directory must not outlive it.
+        Receive<SlotGranted>(_ => _cpuSlots.Tell(new ReleaseSlot()));
+        Receive<Unpacked>(u =>
+        {
+            _cpuSlots.Tell(new ReleaseSlot());
+            DeleteStagingAsync(u.Staging);
+        });
+        Receive<UnpackFailed>(f =>
+        {
+            _cpuSlots.Tell(new ReleaseSlot());
+            if (f.Staging is not null) DeleteStagingAsync(f.Staging);
+        });
+        Receive<BlobFetchProgress>(_ => { });
+        Receive<BlobAvailable>(_ => { });
+        Receive<BlobFetchFailed>(_ => { });
+        Receive<LayerCommitted>(_ => { });
+        Receive<LayerFailed>(_ => { });
     }
 
     private void Start(CommitLayer request)

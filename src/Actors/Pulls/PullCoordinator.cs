@@ -64,6 +64,7 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
         Receive<Resolved>(OnResolved);
         Receive<BlobAvailable>(OnConfigAvailable);
         Receive<BlobFetchFailed>(f => Fail(f.Reason));
+        Receive<BlobFetchProgress>(_ => { });
         Receive<ConfigRead>(OnConfig);
         Receive<LayerStatus>(OnLayerStatus);
         Receive<LayerCommitted>(OnLayerCommitted);
@@ -205,13 +206,30 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
     {
         Publish(force: true);
         var r = recorded.Record;
-        var result = new PullSucceeded(r.Reference, r.ManifestDigest, r.ConfigDigest, r.Platform, r.ChainIds.ToList(),
-            _fetched, _shared, _reused, _clock.Elapsed);
         _log.Info("pulled {0} ({1}) in {2:F2}s: {3} bytes fetched, {4} shared, {5} reused",
             r.Reference, r.ManifestDigest, _clock.Elapsed.TotalSeconds, _fetched, _shared, _reused);
-        foreach (var s in _subscribers) s.Tell(result);
-        Context.Parent.Tell(new PullOutcome(_id, true, null));
-        Context.Stop(Self);
+        var first = new PullSucceeded(r.Reference, r.ManifestDigest, r.ConfigDigest, r.Platform, r.ChainIds.ToList(),
+            _fetched, _shared, _reused, _clock.Elapsed);
+        // Callers that attached to this pull did not cause its downloads: to them those bytes were shared.
+        var attached = first with { BytesFetched = 0, BytesShared = _fetched + _shared };
+        _subscribers[0].Tell(first);
+        foreach (var s in _subscribers.Skip(1)) s.Tell(attached);
+        Finish(new PullOutcome(_id, true, null), attached);
+    }
+
+    /// <summary>
+    /// Hands the outcome to the PullManager and lingers until it retires this pull: a caller the manager
+    /// attached before it heard the outcome still gets the answer.
+    /// </summary>
+    private void Finish(PullOutcome outcome, object answerForLateCallers)
+    {
+        Timers.CancelAll();
+        Context.Parent.Tell(outcome);
+        Become(() =>
+        {
+            Receive<AttachToPull>(a => a.Subscriber.Tell(answerForLateCallers));
+            ReceiveAny(_ => { });
+        });
     }
 
     private void Publish(bool force = false)
@@ -228,8 +246,7 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
         _log.Warning("pull of {0} failed: {1}", _image, reason);
         var failed = new PullFailed(_image.ToString(), reason);
         foreach (var s in _subscribers) s.Tell(failed);
-        Context.Parent.Tell(new PullOutcome(_id, false, reason));
-        Context.Stop(Self);
+        Finish(new PullOutcome(_id, false, reason), failed);
     }
 
     private string Describe(Exception e)

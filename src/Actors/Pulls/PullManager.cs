@@ -51,7 +51,14 @@ public sealed class PullManager : ReceiveActor, IWithUnboundedStash
     private void Ready()
     {
         Receive<PullImage>(Pull);
-        Receive<PullOutcome>(o => _journal.Tell(new EndPull(o.Id, o.Succeeded, o.Reason)));
+        Receive<PullOutcome>(o =>
+        {
+            _journal.Tell(new EndPull(o.Id, o.Succeeded, o.Reason));
+            // From here a request for the image starts a new pull. The coordinator is retired with a
+            // PoisonPill, which queues behind any attach sent to it before, so those still get the outcome.
+            if (_keys.Remove(Sender, out var key)) _inFlight.Remove(key);
+            Sender.Tell(PoisonPill.Instance);
+        });
         Receive<PullJournaled>(_ => { });
         Receive<Terminated>(t =>
         {
