@@ -16,7 +16,11 @@ public sealed class NodeServices : IDisposable
         Layers = new LayerStore(Layout, settings.SyncLayers);
         Images = new ImageStore(Layout);
         Registry = new RegistryClient(settings.Registry);
-        ApplyOptions = new LayerApplyOptions();
+        ApplyOptions = new LayerApplyOptions
+        {
+            MaxUncompressedBytes = settings.MaxLayerBytes,
+            MaxExpansionRatio = settings.MaxExpansionRatio,
+        };
     }
 
     public PullClusterSettings Settings { get; }

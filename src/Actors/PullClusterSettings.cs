@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using PullCluster.Actors.Journal;
 using PullCluster.Core.Registry;
 using PullCluster.Core.Store;
 
@@ -11,7 +12,10 @@ public sealed record PullClusterSettings(
     int MaxConcurrentCpuJobs,
     bool SyncLayers,
     TimeSpan ProgressInterval,
-    RegistryOptions Registry)
+    RegistryOptions Registry,
+    JournalSettings? Journal = null,
+    long MaxLayerBytes = 64L << 30,
+    long MaxExpansionRatio = 1000)
 {
     public static PullClusterSettings FromConfig(Config config, string? storeOverride = null)
     {
@@ -24,8 +28,13 @@ public sealed record PullClusterSettings(
             MaxConcurrentCpuJobs: cpu > 0 ? cpu : Environment.ProcessorCount,
             SyncLayers: c.GetBoolean("store-sync-layers", true),
             ProgressInterval: c.GetTimeSpan("progress-interval", TimeSpan.FromMilliseconds(200)),
-            Registry: ReadRegistry(c.GetConfig("registry")));
+            Registry: ReadRegistry(c.GetConfig("registry")),
+            Journal: JournalSettings.FromConfig(c.GetConfig("journal")),
+            MaxLayerBytes: c.GetByteSize("layers.max-uncompressed-size") ?? 64L << 30,
+            MaxExpansionRatio: c.GetLong("layers.max-expansion-ratio", 1000));
     }
+
+    public JournalSettings JournalOrDefault => Journal ?? new JournalSettings();
 
     private static RegistryOptions ReadRegistry(Config? c)
     {

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using PullCluster.Actors.Blobs;
 using PullCluster.Actors.Entities;
+using PullCluster.Actors.Journal;
 using PullCluster.Actors.Layers;
 using PullCluster.Actors.Pulls;
 using PullCluster.Actors.Scheduling;
@@ -17,16 +18,23 @@ public static class PullNode
 {
     public const string PullsName = "pulls";
 
+    /// <summary>The Akka configuration a node needs beyond the defaults: its journal, snapshot store and serializer.</summary>
+    public static Akka.Configuration.Config AkkaConfig(PullClusterSettings settings) =>
+        settings.JournalOrDefault.ToAkkaConfig(settings.StoreRoot);
+
     public static IActorRef Start(ActorSystem system, NodeServices services)
     {
         var settings = services.Settings;
         var discarded = services.Layers.DiscardStaging();
         if (discarded > 0) system.Log.Info("discarded {0} unfinished layer unpacks from {1}", discarded, services.Layout.LayerStaging);
 
+        var journalSettings = settings.JournalOrDefault;
+        var journal = system.ActorOf(
+            StoreJournal.Props($"pullcluster-store-{NodeIdentity.Of(services.Layout)}", services, journalSettings.VerifyOnStart), "journal");
         var downloads = system.ActorOf(WorkSlots.Props("downloads", settings.MaxConcurrentDownloads), "download-slots");
         var cpu = system.ActorOf(WorkSlots.Props("cpu", settings.MaxConcurrentCpuJobs), "cpu-slots");
-        var blobs = system.ActorOf(LocalEntityRegion.Props(id => BlobActor.Props(Digest.Parse(id), services, downloads)), "blobs");
-        var layers = system.ActorOf(LocalEntityRegion.Props(id => LayerCommitActor.Props(Digest.Parse(id), services, blobs, cpu)), "layers");
-        return system.ActorOf(PullManager.Props(services, blobs, layers), PullsName);
+        var blobs = system.ActorOf(LocalEntityRegion.Props(id => BlobActor.Props(Digest.Parse(id), services, downloads, journal)), "blobs");
+        var layers = system.ActorOf(LocalEntityRegion.Props(id => LayerCommitActor.Props(Digest.Parse(id), services, blobs, cpu, journal)), "layers");
+        return system.ActorOf(PullManager.Props(services, blobs, layers, journal), PullsName);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using PullCluster.Cmd.Commands;
 using PullCluster.Cmd.NodeControl;
@@ -41,24 +42,26 @@ public static class CliApp
         CliArguments args, CliEnvironment env, TextWriter stdout, TextWriter stderr, OutputTarget target)
     {
         var node = new NodeConnection(args.Node, args.Store, env, stderr);
-        switch (args.Command)
+        return args.Command switch
         {
-            case CommandKind.Help:
-                stdout.WriteLine(Usage.For(args.HelpTopic));
-                return 0;
-            case CommandKind.Version:
-                stdout.WriteLine($"pullcluster {Version}");
-                return 0;
-            case CommandKind.Pull: return PullCommand.Run(args, node, stdout, target);
-            case CommandKind.ImageList: return ImageCommands.List(args, node, stdout);
-            case CommandKind.ImageRemove: return ImageCommands.Remove(args, node, stdout, stderr);
-            case CommandKind.ImageRootfs: return ImageCommands.Rootfs(args, node, stdout);
-            case CommandKind.ImageExport: return ImageCommands.Export(args, node, stdout);
-            case CommandKind.NodeStart: return NodeCommands.Start(args, env, stdout, stderr);
-            case CommandKind.NodeStop: return NodeCommands.Stop(args, stdout);
-            case CommandKind.NodeStatus: return NodeCommands.Status(args, stdout);
-            default: throw new UsageException($"command {args.Command} is not implemented");
-        }
+            CommandKind.Help => Print(stdout, Usage.For(args.HelpTopic)),
+            CommandKind.Version => Print(stdout, $"pullcluster {Version}"),
+            CommandKind.Pull => PullCommand.Run(args, node, stdout, target),
+            CommandKind.ImageList => ImageCommands.List(args, node, stdout),
+            CommandKind.ImageRemove => ImageCommands.Remove(args, node, stdout, stderr),
+            CommandKind.ImageRootfs => ImageCommands.Rootfs(args, node, stdout),
+            CommandKind.ImageExport => ImageCommands.Export(args, node, stdout),
+            CommandKind.NodeStart => NodeCommands.Start(args, env, stdout, stderr),
+            CommandKind.NodeStop => NodeCommands.Stop(args, stdout),
+            CommandKind.NodeStatus => NodeCommands.Status(args, stdout),
+            _ => throw new UnreachableException($"command {args.Command} has no handler"),
+        };
+    }
+
+    private static int Print(TextWriter stdout, string text)
+    {
+        stdout.WriteLine(text);
+        return 0;
     }
 
     private static string Version =>

@@ -29,6 +29,7 @@ ThreadPool.SetMinThreads(Math.Max(16, Environment.ProcessorCount * 4), 16);
 
 var config = NodeConfig.Load(options);
 var settings = PullClusterSettings.FromConfig(config, options.Store);
+if (options.Postgres is { } postgres) settings = settings with { Journal = settings.JournalOrDefault with { PostgresConnectionString = postgres } };
 using var services = new NodeServices(settings);
 using var storeLock = StoreLock.Acquire(services.Layout);
 if (storeLock is null)
@@ -47,7 +48,7 @@ builder.Logging.AddSimpleConsole(o =>
 builder.Services.AddSingleton(options);
 builder.Services.AddAkka("pullcluster", (akka, _) =>
 {
-    akka.AddHocon(config, HoconAddMode.Prepend)
+    akka.AddHocon(config.WithFallback(PullNode.AkkaConfig(settings)), HoconAddMode.Prepend)
         .ConfigureLoggers(l => l.AddLoggerFactory())
         .WithActors((system, registry) =>
         {
@@ -59,7 +60,8 @@ builder.Services.AddHostedService<GatewayServer>();
 
 var host = builder.Build();
 var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PullCluster");
-log.LogInformation("store {Store}; {Downloads} concurrent downloads, {Cpu} concurrent unpacks, layer sync {Sync}",
-    settings.StoreRoot, settings.MaxConcurrentDownloads, settings.MaxConcurrentCpuJobs, settings.SyncLayers ? "on" : "off");
+log.LogInformation("store {Store}; journal {Journal}; {Downloads} concurrent downloads, {Cpu} concurrent unpacks, layer sync {Sync}",
+    settings.StoreRoot, settings.JournalOrDefault.IsPostgres ? "PostgreSQL" : "SQLite", settings.MaxConcurrentDownloads,
+    settings.MaxConcurrentCpuJobs, settings.SyncLayers ? "on" : "off");
 await host.RunAsync();
 return 0;

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using PullCluster.Actors.Entities;
+using PullCluster.Actors.Journal;
 using PullCluster.Actors.Scheduling;
 using PullCluster.Core.Formats;
 using PullCluster.Core.Gateway;
@@ -23,6 +24,7 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
     private readonly Digest _digest;
     private readonly NodeServices _services;
     private readonly IActorRef _downloadSlots;
+    private readonly IActorRef _journal;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _waiters = new();
     private FetchBlob? _request;
@@ -31,9 +33,11 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
     private long _lastPublished = -1;
     private string _state = LayerStates.Waiting;
     private CancellationTokenSource? _cancel;
+    private Downloaded? _downloaded;
 
-    public BlobActor(Digest digest, NodeServices services, IActorRef downloadSlots)
+    public BlobActor(Digest digest, NodeServices services, IActorRef downloadSlots, IActorRef journal)
     {
+        _journal = journal;
         _digest = digest;
         _services = services;
         _downloadSlots = downloadSlots;
@@ -42,8 +46,8 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(Digest digest, NodeServices services, IActorRef downloadSlots) =>
-        Akka.Actor.Props.Create(() => new BlobActor(digest, services, downloadSlots));
+    public static Props Props(Digest digest, NodeServices services, IActorRef downloadSlots, IActorRef journal) =>
+        Akka.Actor.Props.Create(() => new BlobActor(digest, services, downloadSlots, journal));
 
     private void Idle()
     {
@@ -86,7 +90,14 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
             Broadcast(_state);
         });
         Receive<BlobFetchProgress>(p => Broadcast(p.State));
-        Receive<Downloaded>(Finished);
+        Receive<Downloaded>(d =>
+        {
+            // Waiters hear of the blob only once the journal holds it, so nothing is told of content a
+            // crash could make the node forget.
+            _downloaded = d;
+            _journal.Tell(new RecordBlob(_digest.ToString(), _request!.Blob.Size));
+        });
+        Receive<BlobJournaled>(_ => Finished(_downloaded!));
         Receive<DownloadFailed>(Failed);
     }
 
@@ -148,6 +159,7 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
         _waiters.Clear();
         _request = null;
         _initiator = null;
+        _downloaded = null;
         _state = LayerStates.Waiting;
         _cancel?.Dispose();
         _cancel = null;

@@ -8,7 +8,8 @@ namespace PullCluster.Actors.Images;
 
 /// <summary>
 /// Image records and what is made from them: listing, removal (with pruning of content no image still
-/// uses), the flattened root filesystem and OCI layout export. All file work runs off the actor thread.
+/// uses), the flattened root filesystem and OCI layout export (an ExportJob each). All file work runs off
+/// the actor thread.
 /// </summary>
 public sealed class ImagesActor : ReceiveActor
 {
@@ -16,16 +17,16 @@ public sealed class ImagesActor : ReceiveActor
 
     private readonly NodeServices _services;
 
-    public ImagesActor(NodeServices services)
+    public ImagesActor(NodeServices services, IActorRef blobs)
     {
         _services = services;
         Receive<ListImages>(m => Run(m.ReplyTo ?? Sender, () => new ImageList(List())));
         Receive<Remove>(m => Run(m.ReplyTo, m.Request.Image, () => RemoveImage(m.Request.Image, m.Prune)));
         Receive<MaterializeRootfs>(m => Run(m.ReplyTo ?? Sender, m.Image, () => Rootfs(m.Image, m.Directory)));
-        Receive<ExportImage>(m => Run(m.ReplyTo ?? Sender, m.Image, () => Export(m.Image, m.Directory)));
+        Receive<ExportImage>(m => Context.ActorOf(ExportJob.Props(m.Image, m.Directory, m.ReplyTo ?? Sender, services, blobs)));
     }
 
-    public static Props Props(NodeServices services) => Akka.Actor.Props.Create(() => new ImagesActor(services));
+    public static Props Props(NodeServices services, IActorRef blobs) => Akka.Actor.Props.Create(() => new ImagesActor(services, blobs));
 
     private static void Run(IActorRef replyTo, Func<object> work) =>
         Task.Run(work).PipeTo(replyTo, failure: e => new Status.Failure(e));
@@ -40,11 +41,13 @@ public sealed class ImagesActor : ReceiveActor
             .Select(r => new ImageSummary(r.Reference, r.ManifestDigest, r.Platform, r.CompressedSize, r.Layers.Count, r.Pulled))
             .ToList();
 
-    private ImageRecord Find(string image)
+    internal static ImageRecord Find(NodeServices services, string image)
     {
         var reference = ImageReference.Parse(image).ToString();
-        return _services.Images.Get(reference) ?? throw new KeyNotFoundException($"image {reference} is not in the store (see 'pullcluster image ls')");
+        return services.Images.Get(reference) ?? throw new KeyNotFoundException($"image {reference} is not in the store (see 'pullcluster image ls')");
     }
+
+    private ImageRecord Find(string image) => Find(_services, image);
 
     private object RemoveImage(string image, bool prune)
     {
@@ -90,13 +93,5 @@ public sealed class ImagesActor : ReceiveActor
             throw new DirectoryNotFoundException($"layer {dir} of {record.Reference} is missing from the store; pull the image again");
         RootfsBuilder.Flatten(layerDirs, target, _services.ApplyOptions, CancellationToken.None);
         return new ImageOperationDone(record.Reference, $"wrote the root filesystem of {record.Reference} to {target}");
-    }
-
-    private object Export(string image, string directory)
-    {
-        var record = Find(image);
-        var target = Path.GetFullPath(directory);
-        ImageLayoutWriter.Write(record, _services.Content, target);
-        return new ImageOperationDone(record.Reference, $"exported {record.Reference} as an OCI image layout to {target}");
     }
 }

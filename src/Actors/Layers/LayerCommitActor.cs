@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using PullCluster.Actors.Blobs;
 using PullCluster.Actors.Entities;
+using PullCluster.Actors.Journal;
 using PullCluster.Actors.Scheduling;
 using PullCluster.Core.Formats;
 using PullCluster.Core.Gateway;
@@ -26,17 +27,20 @@ public sealed class LayerCommitActor : ReceiveActor
     private readonly NodeServices _services;
     private readonly IActorRef _blobs;
     private readonly IActorRef _cpuSlots;
+    private readonly IActorRef _journal;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _requesters = new();
     private readonly List<IActorRef> _awaiters = new();
     private CommitLayer? _request;
     private BlobAvailable? _blob;
     private Unpacked? _unpacked;
+    private string? _committedPath;
     private bool _parentCommitted;
     private string _state = LayerStates.Waiting;
 
-    public LayerCommitActor(Digest chainId, NodeServices services, IActorRef blobs, IActorRef cpuSlots)
+    public LayerCommitActor(Digest chainId, NodeServices services, IActorRef blobs, IActorRef cpuSlots, IActorRef journal)
     {
+        _journal = journal;
         _chainId = chainId;
         _services = services;
         _blobs = blobs;
@@ -44,8 +48,8 @@ public sealed class LayerCommitActor : ReceiveActor
         Idle();
     }
 
-    public static Props Props(Digest chainId, NodeServices services, IActorRef blobs, IActorRef cpuSlots) =>
-        Akka.Actor.Props.Create(() => new LayerCommitActor(chainId, services, blobs, cpuSlots));
+    public static Props Props(Digest chainId, NodeServices services, IActorRef blobs, IActorRef cpuSlots, IActorRef journal) =>
+        Akka.Actor.Props.Create(() => new LayerCommitActor(chainId, services, blobs, cpuSlots, journal));
 
     private string LayerPath => _services.Layers.PathOf(_chainId);
 
@@ -66,6 +70,24 @@ public sealed class LayerCommitActor : ReceiveActor
         {
             if (_awaiters.Count == 0) Context.Parent.Tell(new Passivate());
         });
+        // Work of an attempt that already failed (its parent failed, say) still comes back; its slot and
+        // its staging directory must not outlive it.
+        Receive<SlotGranted>(_ => _cpuSlots.Tell(new ReleaseSlot()));
+        Receive<Unpacked>(u =>
+        {
+            _cpuSlots.Tell(new ReleaseSlot());
+            DeleteStagingAsync(u.Staging);
+        });
+        Receive<UnpackFailed>(f =>
+        {
+            _cpuSlots.Tell(new ReleaseSlot());
+            if (f.Staging is not null) DeleteStagingAsync(f.Staging);
+        });
+        Receive<BlobFetchProgress>(_ => { });
+        Receive<BlobAvailable>(_ => { });
+        Receive<BlobFetchFailed>(_ => { });
+        Receive<LayerCommitted>(_ => { });
+        Receive<LayerFailed>(_ => { });
     }
 
     private void Start(CommitLayer request)
@@ -91,7 +113,11 @@ public sealed class LayerCommitActor : ReceiveActor
             _requesters.Add(Sender);
             Sender.Tell(Status(_state));
         });
-        Receive<AwaitLayer>(_ => _awaiters.Add(Sender));
+        Receive<AwaitLayer>(_ =>
+        {
+            if (_committedPath is not null) Sender.Tell(new LayerCommitted(_chainId, _committedPath, BlobOrigin.Stored, 0));
+            else _awaiters.Add(Sender);
+        });
         Receive<BlobFetchProgress>(p =>
         {
             _state = p.State;
@@ -123,7 +149,8 @@ public sealed class LayerCommitActor : ReceiveActor
             _cpuSlots.Tell(new ReleaseSlot());
             if (f.Staging is not null) DeleteStagingAsync(f.Staging);
             var cause = f.Cause is AggregateException { InnerException: { } inner } ? inner : f.Cause;
-            Fail($"layer {_request!.Blob.Digest} of {_request.Source}: {cause.Message}");
+            var hint = cause is LayerFormatException { IsDecompressionBomb: true } ? " (bounds: pullcluster.layers.max-uncompressed-size, max-expansion-ratio)" : "";
+            Fail($"layer {_request!.Blob.Digest} of {_request.Source}: {cause.Message}{hint}");
         });
         Receive<LayerCommitted>(c =>
         {
@@ -137,7 +164,18 @@ public sealed class LayerCommitActor : ReceiveActor
             if (_unpacked is not null) DeleteStagingAsync(_unpacked.Staging);
             Fail($"parent layer failed: {f.Reason}");
         });
-        Receive<Committed>(c => Done(c.Path));
+        Receive<Committed>(c =>
+        {
+            _committedPath = c.Path;
+            Failpoints.Hit(Failpoints.AfterLayerCommit);
+            // A child may commit as soon as this directory is in place; the journal record can follow,
+            // since reconciliation adopts a committed directory the journal missed.
+            foreach (var awaiter in _awaiters) awaiter.Tell(new LayerCommitted(_chainId, c.Path, BlobOrigin.Stored, 0));
+            _awaiters.Clear();
+            var r = _request!;
+            _journal.Tell(new RecordLayer(new LayerRecorded(_chainId.ToString(), r.Parent?.ToString(), r.DiffId.ToString(), r.Blob.Digest.ToString())));
+        });
+        Receive<LayerJournaled>(_ => Done(_committedPath!));
         Receive<CommitFailed>(f =>
         {
             if (_unpacked is not null) DeleteStagingAsync(_unpacked.Staging);
@@ -151,6 +189,7 @@ public sealed class LayerCommitActor : ReceiveActor
         var blobPath = _blob!.Path;
         var layers = _services.Layers;
         var options = _services.ApplyOptions;
+        var chainId = _chainId;
         _state = LayerStates.Extracting;
         Publish(Status(_state));
         // Unpacking blocks on decompression and file writes for up to seconds: it gets a thread of its own,
@@ -162,7 +201,14 @@ public sealed class LayerCommitActor : ReceiveActor
             {
                 using var file = new FileStream(blobPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
                 var compression = MediaTypes.CompressionOf(request.Blob.MediaType);
-                return (object)new Unpacked(staging, LayerUnpacker.UnpackDiff(file, compression, staging, options, CancellationToken.None));
+                var result = LayerUnpacker.UnpackDiff(file, compression, staging, options, CancellationToken.None);
+                if (result.DiffId == request.DiffId)
+                {
+                    layers.Prepare(staging, new LayerInfo(
+                        chainId.ToString(), request.Parent?.ToString(), request.DiffId.ToString(), request.Blob.Digest.ToString(),
+                        request.Blob.MediaType, request.Blob.Size, result.UncompressedBytes));
+                }
+                return (object)new Unpacked(staging, result);
             }
             catch (Exception e)
             {
@@ -175,14 +221,22 @@ public sealed class LayerCommitActor : ReceiveActor
     private void TryCommit()
     {
         if (!_parentCommitted || _unpacked is null) return;
-        var request = _request!;
         var unpacked = _unpacked;
-        var info = new LayerInfo(
-            _chainId.ToString(), request.Parent?.ToString(), request.DiffId.ToString(), request.Blob.Digest.ToString(),
-            request.Blob.MediaType, request.Blob.Size, unpacked.Result.UncompressedBytes);
+        var parent = _request!.Parent;
+        var chainId = _chainId;
         var layers = _services.Layers;
-        Task.Run(() => new Committed(layers.Commit(unpacked.Staging, info)))
-            .PipeTo(Self, failure: e => new CommitFailed(e));
+        var options = _services.ApplyOptions;
+        Task.Run(() =>
+        {
+            // Unpacked before its parents were, the layer gave directories its tar only implies default
+            // metadata; now that the parents are committed they lend theirs, as they would have at unpack.
+            if (unpacked.Result.ImplicitDirectories.Count > 0 && parent is not null)
+            {
+                LayerUnpacker.InheritImplicitDirectories(unpacked.Staging, unpacked.Result.ImplicitDirectories, layers.Ancestry(parent.Value), options);
+                layers.Prepare(unpacked.Staging, layers.ReadStagedInfo(unpacked.Staging));
+            }
+            return new Committed(layers.Commit(unpacked.Staging, chainId));
+        }).PipeTo(Self, failure: e => new CommitFailed(e));
     }
 
     private void Done(string path)
@@ -200,7 +254,6 @@ public sealed class LayerCommitActor : ReceiveActor
             };
             requester.Tell(new LayerCommitted(_chainId, path, origin, first ? blob.Downloaded : 0));
         }
-        foreach (var awaiter in _awaiters) awaiter.Tell(new LayerCommitted(_chainId, path, BlobOrigin.Stored, 0));
         Reset();
     }
 
@@ -219,6 +272,7 @@ public sealed class LayerCommitActor : ReceiveActor
         _request = null;
         _blob = null;
         _unpacked = null;
+        _committedPath = null;
         _state = LayerStates.Waiting;
         Become(Idle);
     }
@@ -231,9 +285,5 @@ public sealed class LayerCommitActor : ReceiveActor
         foreach (var r in _requesters) r.Tell(status);
     }
 
-    private static void DeleteStagingAsync(string staging) =>
-        Task.Run(() =>
-        {
-            if (Directory.Exists(staging)) LayerStore.DeleteTree(staging);
-        });
+    private static void DeleteStagingAsync(string staging) => Task.Run(() => LayerStore.Discard(staging));
 }

@@ -13,6 +13,9 @@ namespace PullCluster.Actors.Pulls;
 /// <summary>A second caller asking for a pull that is already running joins it.</summary>
 public sealed record AttachToPull(IActorRef Subscriber);
 
+/// <summary>Told to the PullManager as a coordinator ends, so the journal can close the pull.</summary>
+public sealed record PullOutcome(string Id, bool Succeeded, string? Reason);
+
 /// <summary>
 /// Runs one pull: resolves the reference to a manifest for the platform, fetches the config, asks the
 /// LayerCommitActors for every layer at once, streams progress to its subscribers and records the image.
@@ -25,6 +28,7 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
     private sealed record Failed(Exception Cause);
     private sealed record PublishProgress;
 
+    private readonly string _id;
     private readonly ImageReference _image;
     private readonly Platform _platform;
     private readonly NodeServices _services;
@@ -42,8 +46,9 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
     private long _fetched, _shared, _reused;
     private bool _dirty;
 
-    public PullCoordinator(ImageReference image, Platform platform, IActorRef subscriber, NodeServices services, IActorRef blobs, IActorRef layers)
+    public PullCoordinator(string id, ImageReference image, Platform platform, IActorRef subscriber, NodeServices services, IActorRef blobs, IActorRef layers)
     {
+        _id = id;
         _image = image;
         _platform = platform;
         _services = services;
@@ -59,6 +64,7 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
         Receive<Resolved>(OnResolved);
         Receive<BlobAvailable>(OnConfigAvailable);
         Receive<BlobFetchFailed>(f => Fail(f.Reason));
+        Receive<BlobFetchProgress>(_ => { });
         Receive<ConfigRead>(OnConfig);
         Receive<LayerStatus>(OnLayerStatus);
         Receive<LayerCommitted>(OnLayerCommitted);
@@ -70,8 +76,8 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ImageReference image, Platform platform, IActorRef subscriber, NodeServices services, IActorRef blobs, IActorRef layers) =>
-        Akka.Actor.Props.Create(() => new PullCoordinator(image, platform, subscriber, services, blobs, layers));
+    public static Props Props(string id, ImageReference image, Platform platform, IActorRef subscriber, NodeServices services, IActorRef blobs, IActorRef layers) =>
+        Akka.Actor.Props.Create(() => new PullCoordinator(id, image, platform, subscriber, services, blobs, layers));
 
     protected override void PreStart()
     {
@@ -200,12 +206,30 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
     {
         Publish(force: true);
         var r = recorded.Record;
-        var result = new PullSucceeded(r.Reference, r.ManifestDigest, r.ConfigDigest, r.Platform, r.ChainIds.ToList(),
-            _fetched, _shared, _reused, _clock.Elapsed);
         _log.Info("pulled {0} ({1}) in {2:F2}s: {3} bytes fetched, {4} shared, {5} reused",
             r.Reference, r.ManifestDigest, _clock.Elapsed.TotalSeconds, _fetched, _shared, _reused);
-        foreach (var s in _subscribers) s.Tell(result);
-        Context.Stop(Self);
+        var first = new PullSucceeded(r.Reference, r.ManifestDigest, r.ConfigDigest, r.Platform, r.ChainIds.ToList(),
+            _fetched, _shared, _reused, _clock.Elapsed);
+        // Callers that attached to this pull did not cause its downloads: to them those bytes were shared.
+        var attached = first with { BytesFetched = 0, BytesShared = _fetched + _shared };
+        _subscribers[0].Tell(first);
+        foreach (var s in _subscribers.Skip(1)) s.Tell(attached);
+        Finish(new PullOutcome(_id, true, null), attached);
+    }
+
+    /// <summary>
+    /// Hands the outcome to the PullManager and lingers until it retires this pull: a caller the manager
+    /// attached before it heard the outcome still gets the answer.
+    /// </summary>
+    private void Finish(PullOutcome outcome, object answerForLateCallers)
+    {
+        Timers.CancelAll();
+        Context.Parent.Tell(outcome);
+        Become(() =>
+        {
+            Receive<AttachToPull>(a => a.Subscriber.Tell(answerForLateCallers));
+            ReceiveAny(_ => { });
+        });
     }
 
     private void Publish(bool force = false)
@@ -222,7 +246,7 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
         _log.Warning("pull of {0} failed: {1}", _image, reason);
         var failed = new PullFailed(_image.ToString(), reason);
         foreach (var s in _subscribers) s.Tell(failed);
-        Context.Stop(Self);
+        Finish(new PullOutcome(_id, false, reason), failed);
     }
 
     private string Describe(Exception e)

@@ -1,5 +1,7 @@
 using Akka.Actor;
+using Akka.Event;
 using PullCluster.Actors.Images;
+using PullCluster.Actors.Journal;
 using PullCluster.Actors.Protocol;
 using PullCluster.Core.Formats;
 
@@ -7,28 +9,57 @@ namespace PullCluster.Actors.Pulls;
 
 /// <summary>
 /// The node's entry point for the message API (/user/pulls): one PullCoordinator per distinct
-/// (reference, platform) in flight; a PullImage for a pull already running attaches to it.
-/// Image operations go to the images actor, told whether pulls are in flight so removal never prunes
-/// content a running pull is using.
+/// (reference, platform) in flight; a PullImage for a pull already running attaches to it. Pulls are
+/// journaled from acceptance to outcome, and those a crash interrupted are resumed once the journal is
+/// ready — callers re-attach by asking for the same image. Image operations go to the images actor, told
+/// whether pulls are in flight so removal never prunes content a running pull is using.
 /// </summary>
-public sealed class PullManager : ReceiveActor
+public sealed class PullManager : ReceiveActor, IWithUnboundedStash
 {
     private readonly NodeServices _services;
     private readonly IActorRef _blobs;
     private readonly IActorRef _layers;
+    private readonly IActorRef _journal;
     private readonly IActorRef _images;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _inFlight = new();
     private readonly Dictionary<IActorRef, string> _keys = new();
-    private long _seq;
 
-    public PullManager(NodeServices services, IActorRef blobs, IActorRef layers)
+    public PullManager(NodeServices services, IActorRef blobs, IActorRef layers, IActorRef journal)
     {
         _services = services;
         _blobs = blobs;
         _layers = layers;
-        _images = Context.ActorOf(ImagesActor.Props(services), "images");
+        _journal = journal;
+        _images = Context.ActorOf(ImagesActor.Props(services, blobs), "images");
+        Receive<JournalReady>(ready =>
+        {
+            foreach (var pull in ready.Pulls) Resume(pull);
+            Stash.UnstashAll();
+            Become(Ready);
+        });
+        ReceiveAny(_ => Stash.Stash());
+    }
 
+    public IStash Stash { get; set; } = null!;
+
+    public static Props Props(NodeServices services, IActorRef blobs, IActorRef layers, IActorRef journal) =>
+        Akka.Actor.Props.Create(() => new PullManager(services, blobs, layers, journal));
+
+    protected override void PreStart() => _journal.Tell(new AwaitJournalReady());
+
+    private void Ready()
+    {
         Receive<PullImage>(Pull);
+        Receive<PullOutcome>(o =>
+        {
+            _journal.Tell(new EndPull(o.Id, o.Succeeded, o.Reason));
+            // From here a request for the image starts a new pull. The coordinator is retired with a
+            // PoisonPill, which queues behind any attach sent to it before, so those still get the outcome.
+            if (_keys.Remove(Sender, out var key)) _inFlight.Remove(key);
+            Sender.Tell(PoisonPill.Instance);
+        });
+        Receive<PullJournaled>(_ => { });
         Receive<Terminated>(t =>
         {
             if (_keys.Remove(t.ActorRef, out var key)) _inFlight.Remove(key);
@@ -39,22 +70,12 @@ public sealed class PullManager : ReceiveActor
         Receive<ExportImage>(m => _images.Forward(m));
     }
 
-    public static Props Props(NodeServices services, IActorRef blobs, IActorRef layers) =>
-        Akka.Actor.Props.Create(() => new PullManager(services, blobs, layers));
-
     private void Pull(PullImage request)
     {
         var replyTo = request.ReplyTo ?? Sender;
-        ImageReference image;
-        Platform platform;
-        try
+        if (!TryParse(request.Image, request.Platform, out var image, out var platform, out var error))
         {
-            image = ImageReference.Parse(request.Image);
-            platform = string.IsNullOrWhiteSpace(request.Platform) ? Platform.Current : Platform.Parse(request.Platform);
-        }
-        catch (FormatException e)
-        {
-            replyTo.Tell(new PullFailed(request.Image, e.Message));
+            replyTo.Tell(new PullFailed(request.Image, error!));
             return;
         }
         var key = $"{image}|{platform}";
@@ -63,9 +84,51 @@ public sealed class PullManager : ReceiveActor
             running.Tell(new AttachToPull(replyTo));
             return;
         }
-        var coordinator = Context.ActorOf(PullCoordinator.Props(image, platform, replyTo, _services, _blobs, _layers), $"pull-{++_seq}");
+        var id = Guid.NewGuid().ToString("N");
+        _journal.Tell(new AcceptPull(id, request.Image, request.Platform));
+        Start(id, key, image!, platform!, replyTo);
+    }
+
+    private void Resume(PullAccepted pull)
+    {
+        if (!TryParse(pull.Image, pull.Platform, out var image, out var platform, out var error))
+        {
+            _journal.Tell(new EndPull(pull.Id, false, error));
+            return;
+        }
+        var key = $"{image}|{platform}";
+        if (_inFlight.ContainsKey(key))
+        {
+            _journal.Tell(new EndPull(pull.Id, true, "merged into a resumed pull of the same image"));
+            return;
+        }
+        _log.Info("resuming the pull of {0} ({1}) interrupted by a restart", image, platform);
+        Start(pull.Id, key, image!, platform!, ActorRefs.Nobody);
+    }
+
+    private void Start(string id, string key, ImageReference image, Platform platform, IActorRef subscriber)
+    {
+        var coordinator = Context.ActorOf(PullCoordinator.Props(id, image, platform, subscriber, _services, _blobs, _layers), $"pull-{id}");
         Context.Watch(coordinator);
         _inFlight[key] = coordinator;
         _keys[coordinator] = key;
+    }
+
+    private static bool TryParse(string image, string? platform, out ImageReference? reference, out Platform? parsed, out string? error)
+    {
+        try
+        {
+            reference = ImageReference.Parse(image);
+            parsed = string.IsNullOrWhiteSpace(platform) ? Platform.Current : Platform.Parse(platform);
+            error = null;
+            return true;
+        }
+        catch (FormatException e)
+        {
+            reference = null;
+            parsed = null;
+            error = e.Message;
+            return false;
+        }
     }
 }

@@ -36,40 +36,36 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
 
         EnsureParents(e.Name, rel);
         var path = Full(rel);
-        var exists = Posix.TryLstat(path, out var existing);
+        // Create first and look only when something is in the way: most entries are new, and a layer is 10⁴–10⁵ of them.
         switch (e.Type)
         {
             case TarEntry.Directory:
-                if (!exists || !Posix.IsDir(existing))
-                {
-                    if (exists) Remove(rel, path, existing);
-                    Posix.Mkdir(path, 0x1c0);
-                }
-                _dirs.Add(rel);
-                if (options.PreserveOwnership) Posix.Lchown(path, e.Uid, e.Gid);
-                SetXattrs(-1, path, e);
-                _dirMeta[rel] = new DirMeta(e.Mode, e.MTimeSeconds, e.MTimeNanoseconds, true);
+                MakeDirectory(e, rel, path);
                 break;
             case TarEntry.Regular:
-                if (exists) Remove(rel, path, existing);
-                WriteFile(e, reader, path);
+                WriteFile(e, reader, rel, path);
                 break;
             case TarEntry.Symlink:
                 if (e.LinkName.Length == 0) throw LayerFormatException.Entry(e.Name, "is a symlink with an empty target");
-                if (exists) Remove(rel, path, existing);
-                Posix.Symlink(e.LinkName, path);
+                Replacing(rel, path, "symlink", () => Posix.TrySymlink(e.LinkName, path));
                 if (options.PreserveOwnership) Posix.Lchown(path, e.Uid, e.Gid);
                 SetXattrs(-1, path, e);
                 Posix.SetTimes(path, e.MTimeSeconds, e.MTimeNanoseconds, e.MTimeSeconds, e.MTimeNanoseconds);
                 break;
             case TarEntry.HardLink:
-                Link(e, rel, path, exists, existing);
+                Link(e, rel, path);
                 break;
             case TarEntry.Fifo or TarEntry.CharDevice or TarEntry.BlockDevice:
-                if (exists) Remove(rel, path, existing);
                 var type = e.Type switch { TarEntry.Fifo => SIfIfo, TarEntry.CharDevice => SIfChr, _ => SIfBlk };
                 // Without root, devices are skipped as containerd skips them in a user namespace.
-                if (!Metadata.TryMakeNode(path, type, e.DevMajor, e.DevMinor)) return;
+                var skipped = false;
+                Replacing(rel, path, "mknod", () =>
+                {
+                    var rc = Metadata.TryMakeNode(path, type, e.DevMajor, e.DevMinor);
+                    skipped = rc < 0;
+                    return Math.Max(rc, 0);
+                });
+                if (skipped) return;
                 if (options.PreserveOwnership) Posix.Lchown(path, e.Uid, e.Gid);
                 SetXattrs(-1, path, e);
                 Posix.Chmod(path, e.Mode);
@@ -80,21 +76,68 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
         }
     }
 
-    /// <summary>Directory modes and mtimes, last so that writing children cannot disturb them.</summary>
-    public void Finish()
+    /// <summary>Runs <paramref name="create"/>; if something is in the way (EEXIST) removes it, later entries winning, and runs it again.</summary>
+    private void Replacing(string rel, string path, string operation, Func<int> create)
     {
+        var rc = create();
+        if (rc == EExist)
+        {
+            Remove(rel, path, Posix.Lstat(path));
+            rc = create();
+        }
+        if (rc != 0) throw Posix.Error(operation, path, rc);
+    }
+
+    private void MakeDirectory(TarEntry e, string rel, string path)
+    {
+        var rc = Posix.TryMkdir(path, 0x1c0);
+        if (rc == EExist)
+        {
+            var existing = Posix.Lstat(path);
+            if (!Posix.IsDir(existing))
+            {
+                // A directory of this layer where it deleted the path must not merge with lower ones.
+                var wasWhiteout = IsWhiteout(existing);
+                Remove(rel, path, existing);
+                Posix.Mkdir(path, 0x1c0);
+                if (wasWhiteout) SetOpaque(path);
+            }
+        }
+        else if (rc != 0) throw Posix.Error("mkdir", path, rc);
+        _dirs.Add(rel);
+        if (options.PreserveOwnership) Posix.Lchown(path, e.Uid, e.Gid);
+        SetXattrs(-1, path, e);
+        _dirMeta[rel] = new DirMeta(e.Mode, e.MTimeSeconds, e.MTimeNanoseconds, true);
+    }
+
+    /// <summary>
+    /// Directory modes and mtimes, last so that writing children cannot disturb them. Returns the directories the tar
+    /// only implied (raw relative paths).
+    /// </summary>
+    public List<string> Finish()
+    {
+        var implied = new List<string>();
         foreach (var (rel, meta) in _dirMeta)
         {
             ct.ThrowIfCancellationRequested();
             var path = Full(rel);
             Posix.Chmod(path, meta.Mode);
             if (meta.HasTime) Posix.SetTimes(path, meta.MTimeSeconds, meta.MTimeNanoseconds, meta.MTimeSeconds, meta.MTimeNanoseconds);
+            else implied.Add(rel);
         }
+        implied.Sort(StringComparer.Ordinal);
+        return implied;
     }
 
-    private void WriteFile(TarEntry e, TarEntryReader reader, string path)
+    private void WriteFile(TarEntry e, TarEntryReader reader, string rel, string path)
     {
-        var fd = Posix.CreateFile(path);
+        var rc = Posix.TryCreateFile(path, out var fd);
+        if (rc == EExist)
+        {
+            Remove(rel, path, Posix.Lstat(path));
+            fd = Posix.CreateFile(path);
+        }
+        else if (rc != 0) throw Posix.Error("create", path, rc);
         try
         {
             while (reader.DataLeft > 0)
@@ -115,13 +158,13 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
         }
     }
 
-    private void Link(TarEntry e, string rel, string path, bool exists, in Statx existing)
+    private void Link(TarEntry e, string rel, string path)
     {
         var target = EntryPath.Clean(e.LinkName, e.Name, "hardlink target ");
         if (target.Length == 0) throw LayerFormatException.Entry(e.Name, "is a hardlink to the layer root");
         if (target == rel)
         {
-            if (exists) return;
+            if (Posix.TryLstat(path, out _)) return;
             throw LayerFormatException.Entry(e.Name, "is a hardlink to itself");
         }
         CheckLinkParents(e.Name, target);
@@ -130,9 +173,7 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
             throw LayerFormatException.Entry(e.Name, $"is a hardlink to '{RawPath.Display(target)}', which is not in the layer (yet)");
         if (Posix.IsDir(targetStat))
             throw LayerFormatException.Entry(e.Name, $"is a hardlink to directory '{RawPath.Display(target)}'");
-        if (exists) Remove(rel, path, existing);
-        var rc = Posix.TryLink(targetPath, path);
-        if (rc != 0) throw Posix.Error($"link to '{RawPath.Display(target)}' at", path, rc);
+        Replacing(rel, path, $"link to '{RawPath.Display(target)}' at", () => Posix.TryLink(targetPath, path));
     }
 
     /// <summary>True when the entry was a whiteout and has been handled; Aufs keeps markers as ordinary entries.</summary>
@@ -146,8 +187,7 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
         if (name == Whiteout.Opaque)
         {
             EnsureParents(e.Name, rel);
-            var rc = Posix.TrySetXattr(-1, Full(parent), Whiteout.OverlayOpaqueXattr, "y"u8);
-            if (rc != 0) throw Posix.Error("set overlay opaque xattr (needs root) on", Full(parent), rc);
+            SetOpaque(Full(parent));
             return true;
         }
         // Other aufs metadata (.wh..wh.plnk and the like) means nothing to overlayfs.
@@ -156,11 +196,25 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
         var victimRel = RawPath.Join(parent, target!);
         EnsureParents(e.Name, victimRel);
         var victim = Full(victimRel);
-        if (Posix.TryLstat(victim, out var st)) Remove(victimRel, victim, st);
+        if (Posix.TryLstat(victim, out var st))
+        {
+            // A whiteout hides lower layers only, never what this layer has at that path: a directory of this
+            // layer stays and becomes opaque; anything else already hides the lower layers.
+            if (Posix.IsDir(st)) SetOpaque(victim);
+            return true;
+        }
         var err = Posix.TryMknod(victim, SIfChr, 0, 0);
         if (err != 0) throw Posix.Error("create overlay whiteout (needs root)", victim, err);
         if (options.PreserveOwnership) Posix.Lchown(victim, e.Uid, e.Gid);
         return true;
+    }
+
+    private bool IsWhiteout(in Statx st) => Overlay && Metadata.IsOverlayWhiteout(st);
+
+    private static void SetOpaque(string dir)
+    {
+        var rc = Posix.TrySetXattr(-1, dir, Whiteout.OverlayOpaqueXattr, "y"u8);
+        if (rc != 0) throw Posix.Error("set overlay opaque xattr (needs root) on", dir, rc);
     }
 
     private static bool IsUnderWhiteoutName(string parent)
@@ -181,15 +235,18 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
             var dir = rel[..slash];
             if (_dirs.Contains(dir)) continue;
             var path = Full(dir);
-            if (Posix.TryLstat(path, out var st))
+            var exists = Posix.TryLstat(path, out var st);
+            if (exists && Posix.IsDir(st))
             {
-                if (!Posix.IsDir(st)) throw NotADirectory(entryName, dir, st, "would be written");
+                _dirs.Add(dir);
+                continue;
             }
-            else
-            {
-                Posix.Mkdir(path, 0x1c0);
-                _dirMeta[dir] = new DirMeta(0x1ed, 0, 0, false);
-            }
+            if (exists && !IsWhiteout(st)) throw NotADirectory(entryName, dir, st, "would be written");
+            if (exists) Posix.Unlink(path);
+            Posix.Mkdir(path, 0x1c0);
+            // Where this layer deleted the path, the directory now standing there must not merge with lower ones.
+            if (exists) SetOpaque(path);
+            _dirMeta[dir] = new DirMeta(0x1ed, 0, 0, false);
             _dirs.Add(dir);
         }
     }

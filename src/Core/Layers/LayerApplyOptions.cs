@@ -16,5 +16,14 @@ public sealed record LayerApplyOptions
     /// <summary>fsync every file written; slow, normally the caller does one syncfs per layer instead.</summary>
     public bool SyncFiles { get; init; } = false;
 
+    /// <summary>
+    /// Unpacked diffs of the layers below, nearest first. A directory the tar only implies (a file's parent without an
+    /// entry of its own) takes its mode, owner, times and xattrs from the nearest of these that has it, as containerd's
+    /// overlay applier does; otherwise it gets 0755 and the current time. Without this, an implied directory in an upper
+    /// layer would mask the metadata of the real one below. See <see cref="LayerUnpacker.InheritImplicitDirectories"/>
+    /// for layers unpacked before their parents.
+    /// </summary>
+    public IReadOnlyList<string> ParentLayers { get; init; } = [];
+
     public const long RatioGraceBytes = 64L << 20;
 }

@@ -114,7 +114,9 @@ internal sealed class LayerMerger(string root, LayerApplyOptions options, Cancel
                 Posix.SetTimes(path, st.ATime.Sec, st.ATime.Nsec, st.MTime.Sec, st.MTime.Nsec);
                 return true;
             case SIfIfo or SIfChr or SIfBlk:
-                if (!Metadata.TryMakeNode(path, type, st.RDevMajor, st.RDevMinor)) return false;
+                var made = Metadata.TryMakeNode(path, type, st.RDevMajor, st.RDevMinor);
+                if (made < 0) return false;
+                if (made != 0) throw Posix.Error("mknod", path, made);
                 if (options.PreserveOwnership) Posix.Lchown(path, st.Uid, st.Gid);
                 CopyXattrs(source, -1, path, false);
                 Posix.Chmod(path, st.Mode & 0xFFFu);

@@ -5,4 +5,9 @@ namespace PullCluster.Core.Layers;
 /// <param name="DiffId">SHA-256 of the whole uncompressed tar stream, as the image config's rootfs.diff_ids lists it.</param>
 /// <param name="UncompressedBytes">Length of the uncompressed tar stream.</param>
 /// <param name="Entries">Tar entries read, not counting PAX and GNU long-name headers.</param>
-public sealed record LayerUnpackResult(Digest DiffId, long UncompressedBytes, int Entries);
+public sealed record LayerUnpackResult(Digest DiffId, long UncompressedBytes, int Entries)
+{
+    /// <summary>Directories created for entries whose parent had no entry of its own (relative paths), to pass to
+    /// <see cref="LayerUnpacker.InheritImplicitDirectories"/> once the parent layers are unpacked.</summary>
+    public IReadOnlyList<string> ImplicitDirectories { get; init; } = [];
+}

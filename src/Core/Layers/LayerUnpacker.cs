@@ -19,6 +19,7 @@ public static class LayerUnpacker
         ArgumentNullException.ThrowIfNull(compressed);
         ArgumentNullException.ThrowIfNull(options);
         var root = TargetDirectory.RequireEmpty(targetDir);
+        var parents = options.ParentLayers.Select(TargetDirectory.RequireDirectory).ToList();
 
         var counting = new CountingStream(compressed);
         using var uncompressed = Decompression.Open(counting, compression);
@@ -35,8 +36,12 @@ public static class LayerUnpacker
                 entries++;
             }
             var diffId = Digest.FromHash("sha256", source.Finish());
-            extractor.Finish();
-            return new LayerUnpackResult(diffId, source.TotalRead, entries);
+            var implied = extractor.Finish();
+            if (parents.Count > 0) ImplicitDirectories.Inherit(root, implied, parents, options.PreserveOwnership);
+            return new LayerUnpackResult(diffId, source.TotalRead, entries)
+            {
+                ImplicitDirectories = implied.Select(RawPath.Display).ToList(),
+            };
         }
         catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or ZstdException)
         {
@@ -44,5 +49,22 @@ public static class LayerUnpacker
             throw new LayerFormatException(
                 $"{compression} layer stream is corrupt or truncated{where} after {source.TotalRead} uncompressed bytes: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// For a diff unpacked before its parents: gives each directory the tar only implied (<see
+    /// cref="LayerUnpackResult.ImplicitDirectories"/>) the metadata of the same directory in the nearest of
+    /// <paramref name="parentLayers"/> (unpacked diffs, nearest first), as <see cref="LayerApplyOptions.ParentLayers"/>
+    /// would have at unpack time.
+    /// </summary>
+    public static void InheritImplicitDirectories(
+        string diffDir, IEnumerable<string> implicitDirectories, IReadOnlyList<string> parentLayers, LayerApplyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(implicitDirectories);
+        ArgumentNullException.ThrowIfNull(options);
+        var root = TargetDirectory.RequireDirectory(diffDir);
+        var parents = parentLayers.Select(TargetDirectory.RequireDirectory).ToList();
+        var rels = implicitDirectories.Select(d => EntryPath.Clean(RawPath.FromString(d), RawPath.FromString(d))).Where(d => d.Length > 0);
+        ImplicitDirectories.Inherit(root, rels, parents, options.PreserveOwnership);
     }
 }

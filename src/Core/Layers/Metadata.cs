@@ -22,12 +22,15 @@ internal static class Metadata
     public static bool IsOverlayWhiteout(in Native.Statx st) =>
         Posix.TypeOf(st) == Native.SIfChr && st.RDevMajor == 0 && st.RDevMinor == 0;
 
-    /// <summary>mknod for a fifo or device. False when a device was skipped because only root may create one.</summary>
-    public static bool TryMakeNode(string path, uint type, uint major, uint minor)
+    /// <summary>
+    /// mknod for a fifo or device: 0 when made, EEXIST when something is in the way, -1 when a device was skipped
+    /// because only root may create one; other failures throw.
+    /// </summary>
+    public static int TryMakeNode(string path, uint type, uint major, uint minor)
     {
         var rc = Posix.TryMknod(path, type | 0x180, major, minor);
-        if (rc == 0) return true;
-        if (rc == Native.EPerm && type != Native.SIfIfo && !Environment.IsPrivilegedProcess) return false;
+        if (rc is 0 or Native.EExist) return rc;
+        if (rc == Native.EPerm && type != Native.SIfIfo && !Environment.IsPrivilegedProcess) return -1;
         throw Posix.Error("mknod", path, rc);
     }
 }

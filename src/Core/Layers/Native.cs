@@ -15,9 +15,7 @@ internal static unsafe class Native
 
     public const int AtFdCwd = -100;
     public const int AtSymlinkNoFollow = 0x100;
-    public const int AtEmptyPath = 0x1000;
     public const uint StatxBasicStats = 0x7ff;
-    public const long UtimeOmit = (1L << 30) - 2;
 
     public const int ORdOnly = 0;
     public const int OWrOnly = 1;
@@ -25,14 +23,12 @@ internal static unsafe class Native
     public const int OExcl = 0x80;
     public const int OCloexec = 0x80000;
 
-    // asm-generic values (x86-64, riscv, …); arm and arm64 use their own.
+    // asm-generic value (x86-64, riscv, …); arm and arm64 use their own.
     public static readonly int ONoFollow = IsArm ? 0x8000 : 0x20000;
-    public static readonly int ODirectory = IsArm ? 0x4000 : 0x10000;
 
     private static bool IsArm => RuntimeInformation.ProcessArchitecture is Architecture.Arm or Architecture.Arm64;
 
     public const uint SIfMt = 0xF000;
-    public const uint SIfSock = 0xC000;
     public const uint SIfLnk = 0xA000;
     public const uint SIfReg = 0x8000;
     public const uint SIfBlk = 0x6000;
@@ -50,7 +46,6 @@ internal static unsafe class Native
     public const int EInval = 22;
     public const int ERange = 34;
     public const int ENoSys = 38;
-    public const int ENotEmpty = 39;
     public const int ENoData = 61;
     public const int EOpNotSupp = 95;
 
@@ -112,6 +107,7 @@ internal static unsafe class Native
     [DllImport(Libc, SetLastError = true)] public static extern int link(byte* oldPath, byte* newPath);
     [DllImport(Libc, SetLastError = true)] public static extern int symlink(byte* target, byte* linkPath);
     [DllImport(Libc, SetLastError = true)] public static extern nint readlink(byte* path, byte* buf, nint size);
+    // Exported by glibc since 2.33 (before, only __xmknod was).
     [DllImport(Libc, SetLastError = true)] public static extern int mknod(byte* path, uint mode, ulong dev);
     [DllImport(Libc, SetLastError = true)] public static extern int chmod(byte* path, uint mode);
     [DllImport(Libc, SetLastError = true)] public static extern int fchmod(int fd, uint mode);

@@ -42,12 +42,16 @@ internal static unsafe class Posix
     /// <summary>Creates a new regular file (never through a symlink, never over an existing one) and opens it for writing.</summary>
     public static int CreateFile(string path)
     {
+        var rc = TryCreateFile(path, out var fd);
+        return rc == 0 ? fd : throw Error("create", path, rc);
+    }
+
+    /// <summary><see cref="CreateFile"/> returning errno (0 on success, EEXIST when something is in the way).</summary>
+    public static int TryCreateFile(string path, out int fd)
+    {
         var p = RawPath.Terminated(path, stackalloc byte[Scratch]);
-        fixed (byte* pp = p)
-        {
-            var fd = open(pp, OWrOnly | OCreat | OExcl | ONoFollow | OCloexec, 0x180);
-            return fd >= 0 ? fd : throw LastError("create", path);
-        }
+        fixed (byte* pp = p) fd = open(pp, OWrOnly | OCreat | OExcl | ONoFollow | OCloexec, 0x180);
+        return fd >= 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     public static int OpenRead(string path)
@@ -129,9 +133,15 @@ internal static unsafe class Posix
 
     public static void Mkdir(string path, uint mode)
     {
+        var rc = TryMkdir(path, mode);
+        if (rc != 0) throw Error("mkdir", path, rc);
+    }
+
+    public static int TryMkdir(string path, uint mode)
+    {
         var p = RawPath.Terminated(path, stackalloc byte[Scratch]);
         fixed (byte* pp = p)
-            if (mkdir(pp, mode) != 0) throw LastError("mkdir", path);
+            return mkdir(pp, mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     public static void Unlink(string path)
@@ -160,11 +170,17 @@ internal static unsafe class Posix
 
     public static void Symlink(string target, string path)
     {
+        var rc = TrySymlink(target, path);
+        if (rc != 0) throw Error("symlink", path, rc);
+    }
+
+    public static int TrySymlink(string target, string path)
+    {
         var a = RawPath.Terminated(target, stackalloc byte[Scratch]);
         var b = RawPath.Terminated(path, stackalloc byte[Scratch]);
         fixed (byte* ap = a)
         fixed (byte* bp = b)
-            if (symlink(ap, bp) != 0) throw LastError("symlink", path);
+            return symlink(ap, bp) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
     public static string ReadLink(string path)
@@ -393,6 +409,4 @@ internal static unsafe class Posix
             else Unlink(child);
         }
     }
-
-    public static bool IsEmptyDir(string path) => TryLstat(path, out var st) && IsDir(st) && ReadDir(path).Count == 0;
 }

@@ -1,20 +1,16 @@
 using System.Buffers;
-using System.Security.Cryptography;
 
 namespace PullCluster.Core.Layers;
 
 /// <summary>
-/// The uncompressed tar stream behind one large reusable buffer. Every byte pulled from the decompressor is hashed
-/// (the diff id covers padding and trailer too) and counted against the decompression-bomb bounds.
+/// The uncompressed tar stream behind one large reusable buffer, fed by a <see cref="DecompressionPipe"/> that hashes
+/// every byte (the diff id covers padding and trailer too) and enforces the decompression-bomb bounds.
 /// </summary>
 internal sealed class TarSource : IDisposable
 {
     private const int BufferSize = 1 << 20;
 
-    private readonly Stream _stream;
-    private readonly CountingStream _compressed;
-    private readonly LayerApplyOptions _options;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly DecompressionPipe _pipe;
     private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
     private int _pos;
     private int _len;
@@ -22,18 +18,16 @@ internal sealed class TarSource : IDisposable
 
     public TarSource(Stream uncompressed, CountingStream compressed, LayerApplyOptions options)
     {
-        _stream = uncompressed;
-        _compressed = compressed;
-        _options = options;
+        _pipe = new DecompressionPipe(uncompressed, compressed, options);
     }
 
-    /// <summary>Uncompressed bytes pulled from the decompressor so far.</summary>
-    public long TotalRead { get; private set; }
+    /// <summary>Uncompressed bytes taken from the decompressor so far.</summary>
+    public long TotalRead => _pipe.Consumed;
 
     /// <summary>Offset in the tar stream of the next unconsumed byte.</summary>
     public long Position => TotalRead - (_len - _pos);
 
-    /// <summary>Name of the entry being read, for the bomb message.</summary>
+    /// <summary>Name of the entry being read, for error messages.</summary>
     public string? CurrentEntry { get; set; }
 
     /// <summary>The next <paramref name="count"/> bytes, contiguous; shorter only at end of stream.</summary>
@@ -76,7 +70,7 @@ internal sealed class TarSource : IDisposable
             Fill();
             _pos = _len;
         }
-        return _hash.GetHashAndReset();
+        return _pipe.DiffId;
     }
 
     private void Fill()
@@ -87,32 +81,23 @@ internal sealed class TarSource : IDisposable
             _len -= _pos;
             _pos = 0;
         }
-        var n = _stream.Read(_buffer, _len, _buffer.Length - _len);
-        if (n == 0)
+        int n;
+        try
         {
-            _eof = true;
-            return;
+            n = _pipe.Read(_buffer.AsSpan(_len));
         }
-        _hash.AppendData(_buffer, _len, n);
+        catch (DecompressionBombException bomb)
+        {
+            var where = CurrentEntry is null ? "" : $" (at entry '{RawPath.Display(CurrentEntry)}')";
+            throw new LayerFormatException($"decompression bomb: {bomb.Message}{where}", bomb);
+        }
+        if (n == 0) _eof = true;
         _len += n;
-        TotalRead += n;
-        CheckBomb();
-    }
-
-    private void CheckBomb()
-    {
-        var where = CurrentEntry is null ? "" : $" (at entry '{RawPath.Display(CurrentEntry)}')";
-        if (TotalRead > _options.MaxUncompressedBytes)
-            throw new LayerFormatException(
-                $"decompression bomb: layer expands beyond {_options.MaxUncompressedBytes} bytes{where}");
-        if (TotalRead > LayerApplyOptions.RatioGraceBytes && TotalRead / Math.Max(1, _compressed.BytesRead) > _options.MaxExpansionRatio)
-            throw new LayerFormatException(
-                $"decompression bomb: {TotalRead} bytes from {_compressed.BytesRead} compressed exceeds ratio {_options.MaxExpansionRatio}{where}");
     }
 
     public void Dispose()
     {
+        _pipe.Dispose();
         ArrayPool<byte>.Shared.Return(_buffer);
-        _hash.Dispose();
     }
 }

@@ -27,30 +27,63 @@ public sealed class LayerStore(StoreLayout layout, bool syncOnCommit)
     }
 
     /// <summary>
-    /// Publishes an unpacked layer. With syncOnCommit the file system is flushed first, so a layer that is
-    /// visible has all its files on disk; the info file is written last-but-one and the rename is the commit.
+    /// Makes an unpacked layer ready to publish, off the commit path: flushes the file system (with
+    /// syncOnCommit) and writes the layer's info beside the staging directory. This is the slow part of a
+    /// commit, and it runs while the layer still waits for its parent, so the parent-to-child chain of
+    /// commits is only renames.
     /// </summary>
-    public string Commit(string staging, LayerInfo info)
+    public void Prepare(string staging, LayerInfo info)
     {
-        var chainId = Digest.Parse(info.ChainId);
+        if (syncOnCommit) Durability.SyncFileSystem(staging);
+        AtomicFile.Write(staging + ".json", JsonSerializer.SerializeToUtf8Bytes(info, StoreJson.Default.LayerInfo), Layout.Tmp);
+    }
+
+    /// <summary>
+    /// Publishes a prepared layer: its info, then its directory, whose rename is the commit — a layer is
+    /// visible (Has) only once both are in place, and then all its files are on disk.
+    /// </summary>
+    public string Commit(string staging, Digest chainId)
+    {
         var final = Layout.LayerPath(chainId);
         if (Has(chainId))
         {
-            DeleteTree(staging);
+            Discard(staging);
             return final;
         }
-        if (syncOnCommit) Durability.SyncFileSystem(staging);
         if (Directory.Exists(final)) DeleteTree(final);
-        AtomicFile.Write(Layout.LayerInfoPath(chainId), JsonSerializer.SerializeToUtf8Bytes(info, StoreJson.Default.LayerInfo), Layout.Tmp);
+        File.Move(staging + ".json", Layout.LayerInfoPath(chainId), overwrite: true);
         Directory.Move(staging, final);
         Durability.SyncDirectory(Path.GetDirectoryName(final)!);
         return final;
+    }
+
+    /// <summary>Deletes an unpack that will not be committed.</summary>
+    public static void Discard(string staging)
+    {
+        File.Delete(staging + ".json");
+        if (Directory.Exists(staging)) DeleteTree(staging);
     }
 
     public LayerInfo? ReadInfo(Digest chainId)
     {
         var path = Layout.LayerInfoPath(chainId);
         return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), StoreJson.Default.LayerInfo) : null;
+    }
+
+    public LayerInfo ReadStagedInfo(string staging) =>
+        JsonSerializer.Deserialize(File.ReadAllBytes(staging + ".json"), StoreJson.Default.LayerInfo)
+        ?? throw new InvalidDataException($"layer info {staging}.json is empty");
+
+    /// <summary>The committed directories of a chain ID and its ancestors, nearest first.</summary>
+    public IReadOnlyList<string> Ancestry(Digest chainId)
+    {
+        var dirs = new List<string>();
+        for (Digest? current = chainId; current is { } c; current = ReadInfo(c)?.Parent is { } p ? Digest.Parse(p) : null)
+        {
+            if (!Has(c)) break;
+            dirs.Add(PathOf(c));
+        }
+        return dirs;
     }
 
     public IEnumerable<Digest> List()
@@ -75,9 +108,10 @@ public sealed class LayerStore(StoreLayout layout, bool syncOnCommit)
         var n = 0;
         foreach (var dir in Directory.EnumerateDirectories(Layout.LayerStaging))
         {
-            DeleteTree(dir);
+            Discard(dir);
             n++;
         }
+        foreach (var orphan in Directory.EnumerateFiles(Layout.LayerStaging, "*.json")) File.Delete(orphan);
         return n;
     }
 

@@ -26,7 +26,5 @@ internal static class Blob
         }
     }
 
-    public static Digest Sha256(byte[] data) => Digest.Sha256(data);
-
     public static string Hex(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 }

@@ -157,6 +157,20 @@ public sealed class CorruptLayerSpecs : IDisposable
     }
 
     [Fact]
+    public void Stops_the_decompression_thread_when_an_entry_is_refused_early()
+    {
+        // The refusal comes while the decompressor is still megabytes ahead and blocked on a full pipe.
+        var tar = new LayerTar().File("../escape", "x").File("big", RandomBytes(24 << 20)).ToArray();
+        var blob = Blob.Compress(tar, LayerCompression.Gzip);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+
+        var ex = Refused(blob, LayerCompression.Gzip);
+
+        Assert.Contains("'../escape'", ex.Message);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(30), $"took {stopwatch.Elapsed}");
+    }
+
+    [Fact]
     public void Refuses_what_is_not_a_tar()
     {
         var ex = Refused(RandomBytes(4096), LayerCompression.None);

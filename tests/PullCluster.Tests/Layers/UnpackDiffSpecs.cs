@@ -318,6 +318,18 @@ public sealed class UnpackDiffSpecs : IDisposable
     }
 
     [Fact]
+    public void Gives_the_same_tree_when_syncing_every_file()
+    {
+        var tar = EveryType(TarEntryFormat.Pax);
+        var plain = _scratch.Sub("plain");
+        var synced = _scratch.Sub("synced");
+        Unpack.Tar(tar, plain, Unpack.Overlay, LayerCompression.Gzip);
+        Unpack.Tar(tar, synced, Unpack.Overlay with { SyncFiles = true }, LayerCompression.Gzip);
+
+        Assert.Empty(FileTree.Diff(FileTree.Capture(plain), FileTree.Capture(synced)));
+    }
+
+    [Fact]
     public void Skips_ownership_when_told_to()
     {
         var tar = new LayerTar().File("f", "x", "644", 1234, 5678).ToArray();

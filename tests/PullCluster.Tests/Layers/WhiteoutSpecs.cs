@@ -65,13 +65,41 @@ public sealed class WhiteoutSpecs : IDisposable
     }
 
     [Fact]
-    public void A_whiteout_replaces_what_the_same_layer_wrote_earlier_at_that_name()
+    public void Overlay_style_never_lets_a_whiteout_delete_what_the_same_layer_has()
     {
-        var tar = new LayerTar().File("a/victim", "x").Whiteout("a/.wh.victim").ToArray();
+        // Whiteouts apply to lower layers only: a file stays as is, a directory stays and turns opaque.
+        var tar = new LayerTar()
+            .File("a/victim", "x").Whiteout("a/.wh.victim")
+            .File("b/dir/kept", "k").Whiteout("b/.wh.dir")
+            .ToArray();
         var dir = _scratch.Sub("diff");
         Unpack.Tar(tar, dir, Unpack.Overlay);
+        var tree = FileTree.Capture(dir);
 
-        Assert.Equal("char", FileTree.Capture(dir)["a/victim"].Type);
+        Assert.Equal("file", tree["a/victim"].Type);
+        Assert.Equal("file", tree["b/dir/kept"].Type);
+        Assert.Equal("y"u8.ToArray(), Posix.GetXattr(RawPath.FromString(Path.Combine(dir, "b/dir")), "trusted.overlay.opaque"u8));
+    }
+
+    [Fact]
+    public void Overlay_style_turns_a_deleted_path_recreated_as_a_directory_into_an_opaque_one()
+    {
+        var tar = new LayerTar()
+            .Whiteout("etc/.wh.conf").File("etc/conf/new", "n")
+            .Whiteout("var/.wh.lib").Dir("var/lib/", "700")
+            .Whiteout(".wh.opt").File("opt", "a file now")
+            .ToArray();
+        var dir = _scratch.Sub("diff");
+        Unpack.Tar(tar, dir, Unpack.Overlay);
+        var tree = FileTree.Capture(dir);
+
+        foreach (var opaque in new[] { "etc/conf", "var/lib" })
+        {
+            Assert.Equal("dir", tree[opaque].Type);
+            Assert.Equal("y"u8.ToArray(), Posix.GetXattr(RawPath.FromString(Path.Combine(dir, opaque)), "trusted.overlay.opaque"u8));
+        }
+        Assert.Equal(0x1c0u, tree["var/lib"].Mode);
+        Assert.Equal("file", tree["opt"].Type);
     }
 
     [Theory]

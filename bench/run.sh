@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Cold-store pull benchmark: PullCluster against containerd and skopeo, in one run, on the images
+# of bench/images.sh served by the bench's own registry on 127.0.0.1:5000.
+#
+# What is measured, per scenario, tool and repetition: the wall time from starting the client
+# processes to the last one exiting (each client bounded by a timeout), after the tool's store was
+# emptied and its daemon (containerd, PullCluster node) started; and what the registry served in
+# that window, read from its access log (blob bytes and GETs). Repetitions of the tools interleave,
+# so a slow patch of the shared machine hits all of them.
+#
+#   base-gz      1 pull of bench/base:1 (3 layers, 78 MB gzip, 220 MB of tar)
+#   base-zst     1 pull of bench/base:1-zstd
+#   c20-base-gz  20 client processes pulling bench/base:1 at once
+#   app1+app2    bench/app1:1 and bench/app2:1 at once (they share base's 3 layers)
+#   many-gz      1 pull of bench/many:1 (40 small layers)
+#
+# Usage: bench/run.sh                       (REPS=3, all tools, all scenarios)
+#        REPS=5 TOOLS="containerd skopeo" SCENARIOS="base-gz many-gz" bench/run.sh
+# Results: a table per scenario on stdout, raw CSV and the same report under
+# /var/tmp/pullcluster-bench/results/.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+REPS=${REPS:-3}
+TOOLS=${TOOLS:-"pullcluster containerd skopeo"}
+SCENARIOS=${SCENARIOS:-"base-gz base-zst c20-base-gz app1+app2 many-gz"}
+TMO=${TMO:-600}
+declare -A REFS=(
+  [base-gz]="bench/base:1"
+  [base-zst]="bench/base:1-zstd"
+  [c20-base-gz]="$(printf 'bench/base:1 %.0s' $(seq 20))"
+  [app1+app2]="bench/app1:1 bench/app2:1"
+  [many-gz]="bench/many:1"
+)
+for sc in $SCENARIOS; do
+  [ -n "${REFS[$sc]:-}" ] || { echo "unknown scenario '$sc' (known: ${!REFS[*]})" >&2; exit 2; }
+done
+for tool in $TOOLS; do
+  [ -f "$BENCH_ROOT/bench/tools/$tool.sh" ] || { echo "unknown tool '$tool'" >&2; exit 2; }
+  . "$BENCH_ROOT/bench/tools/$tool.sh"
+done
+
+STAMP=$(date +%Y%m%d-%H%M%S)
+RES=$BENCH_DIR/results
+LOGS=$BENCH_DIR/work/logs-$STAMP
+CSV=$RES/run-$STAMP.csv
+mkdir -p "$RES" "$LOGS"
+
+registry_up "$REGDIR" "$REG"
+cleanup() {
+  for tool in $TOOLS; do "${tool}_stop" || true; done
+  [ "$REGISTRY_STARTED" = 1 ] && registry_down "$REGDIR"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+
+for tool in $TOOLS; do "${tool}_prepare"; done
+bash "$BENCH_ROOT/bench/images.sh" >/dev/null
+
+served() { # served FROM_LINE: "blob_bytes blob_gets" in the access log after line FROM_LINE
+  tail -n +"$(($1 + 1))" "$ALOG" | awk '
+    $6 == "\"GET" && $7 ~ /\/blobs\/sha256:/ && ($9 == 200 || $9 == 206) { bytes += $10; gets++ }
+    END { printf "%d %d\n", bytes, gets }'
+}
+
+echo "tool,scenario,rep,clients,wall_s,blob_bytes,blob_gets,failed,prep_s" > "$CSV"
+for sc in $SCENARIOS; do
+  refs=(${REFS[$sc]})
+  for rep in $(seq "$REPS"); do
+    for tool in $TOOLS; do
+      p0=$(now)
+      "${tool}_reset" || { echo "$tool: reset before $sc rep $rep failed" >&2; exit 1; }
+      sync; sleep 1
+      prep=$(awk -v a="$p0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
+      mark=$(wc -l < "$ALOG")
+      pids=()
+      t0=$(now)
+      for i in "${!refs[@]}"; do
+        "${tool}_pull" "${refs[$i]}" "$i" 2>"$LOGS/$tool-$sc-$rep-$i.err" &
+        pids+=($!)
+      done
+      failed=0
+      for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
+      t1=$(now)
+      sleep 0.3 # the registry logs a request once its response is complete
+      read -r bytes gets < <(served "$mark")
+      wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+      echo "$tool,$sc,$rep,${#refs[@]},$wall,$bytes,$gets,$failed,$prep" >> "$CSV"
+      printf '%-12s %-12s rep %d  %8.2f s  %8.1f MB  %4d GETs  failed %d  (reset %s s)\n' \
+        "$tool" "$sc" "$rep" "$wall" "$(awk -v b="$bytes" 'BEGIN { print b / 1e6 }')" "$gets" "$failed" "$prep" >&2
+      if [ "$failed" -gt 0 ]; then
+        echo "  $failed $tool client(s) failed; first error: $(cat "$LOGS/$tool-$sc-$rep-"*.err | grep -m1 . || echo 'none printed (timeout?)')" >&2
+      fi
+    done
+  done
+done
+
+python3 "$BENCH_ROOT/bench/summary.py" "$CSV" | tee "$RES/run-$STAMP.txt"
+echo "raw: $CSV, client logs: $LOGS" >&2
