@@ -46,10 +46,24 @@ public sealed class BadLayerSpecs(RegistryFixture fixture, ITestOutputHelper out
     }
 
     [Fact]
-    public async Task A_decompression_bomb_is_stopped_at_the_expansion_ratio()
+    public async Task A_decompression_bomb_is_stopped_at_the_configured_size_bound()
     {
-        // NodeServices builds its LayerApplyOptions itself, so the bound under test is the default one: a ratio of
-        // 1000 once 64 MiB are out. 128 MiB of zeros compress (zstd) to a few kilobytes and trip it half-way.
+        StartNode(maxLayerBytes: 8L << 20);
+        var bomb = MaliciousLayers.ZeroBomb(32L << 20, LayerCompression.Gzip, path: "bomb");
+
+        var failed = await PullBadLayerAsync(bomb, "bomb-size");
+
+        Assert.Contains("decompression bomb", failed.Reason);
+        Assert.Contains((8L << 20).ToString(), failed.Reason);
+        Assert.Contains("entry 'bomb'", failed.Reason);
+        await AssertContainedAsync();
+    }
+
+    [Fact]
+    public async Task A_decompression_bomb_is_stopped_at_the_default_expansion_ratio()
+    {
+        // The default bounds: a ratio of 1000 once 64 MiB are out. 128 MiB of zeros compress (zstd) to a few
+        // kilobytes and trip it half-way.
         var bomb = MaliciousLayers.ZeroBomb(128L << 20, LayerCompression.Zstd, path: "bomb");
         Assert.True(bomb.UncompressedSize / bomb.Size > new LayerApplyOptions().MaxExpansionRatio);
 

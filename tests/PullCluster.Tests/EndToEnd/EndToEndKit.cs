@@ -1,5 +1,7 @@
 using Akka.Actor;
+using Akka.Configuration;
 using Akka.TestKit;
+using PullCluster.Actors;
 using PullCluster.Actors.Protocol;
 using PullCluster.Tests.Infrastructure;
 using Xunit;
@@ -10,7 +12,8 @@ namespace PullCluster.Tests.EndToEnd;
 
 /// <summary>
 /// Base of the end-to-end specs: an actor system per test (TestKit), the class's registry, and a node with its own
-/// store started on first use. Timeouts are generous because the machine is shared with other builds.
+/// store (and journal) in a temp directory, started on first use. Timeouts are generous because the machine is
+/// shared with other builds.
 /// </summary>
 public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
 {
@@ -22,22 +25,48 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
         akka.log-dead-letters = off
         """;
 
+    private readonly TempDir _dir;
+    private readonly Config _config;
     private TestNode? _node;
 
-    protected EndToEndKit(RegistryFixture fixture, ITestOutputHelper output) : base(AkkaConfig, output)
+    protected EndToEndKit(RegistryFixture fixture, ITestOutputHelper output) : this(fixture, output, TempDir.Create("e2e"))
     {
+    }
+
+    private EndToEndKit(RegistryFixture fixture, ITestOutputHelper output, TempDir dir) : this(fixture, output, dir, NodeConfig(dir))
+    {
+    }
+
+    private EndToEndKit(RegistryFixture fixture, ITestOutputHelper output, TempDir dir, Config config) : base(config, "test", output)
+    {
+        _dir = dir;
+        _config = config;
         Registry = fixture.Registry;
     }
+
+    private static Config NodeConfig(TempDir dir) =>
+        ConfigurationFactory.ParseString(AkkaConfig).WithFallback(PullNode.AkkaConfig(TestNode.Settings(dir)));
 
     protected RegistryProcess Registry { get; }
 
     internal TestNode Node => _node ??= StartNode();
 
     /// <summary>Starts this test's node with non-default settings; call before anything touches <see cref="Node"/>.</summary>
-    internal TestNode StartNode(int maxConcurrentCpuJobs = 2)
+    internal TestNode StartNode(int maxConcurrentCpuJobs = 2, long maxLayerBytes = 64L << 30)
     {
         if (_node is not null) throw new InvalidOperationException("this test's node is already running");
-        return _node = TestNode.Start(Sys, GetType().Name, maxConcurrentCpuJobs);
+        return _node = TestNode.Start(Sys, _dir, maxConcurrentCpuJobs, maxLayerBytes);
+    }
+
+    /// <summary>
+    /// A node on this test's store in an actor system of its own, to run before <see cref="Node"/> does: terminating
+    /// that system and then using <see cref="Node"/> is a node restart. Only one of them may run at a time.
+    /// </summary>
+    internal (ActorSystem System, TestNode Node) StartEarlierNode()
+    {
+        if (_node is not null) throw new InvalidOperationException("this test's node is already running on the store");
+        var system = ActorSystem.Create("earlier", _config);
+        return (system, TestNode.Start(system, _dir));
     }
 
     /// <summary>Sends PullImage for a probe of its own and collects everything the probe receives up to the result.</summary>
@@ -127,6 +156,8 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
     {
         // The actor system goes first, so no actor is still writing into the store when it is deleted.
         base.Dispose(disposing);
-        if (disposing) _node?.Dispose();
+        if (!disposing) return;
+        _node?.Dispose();
+        _dir.Dispose();
     }
 }

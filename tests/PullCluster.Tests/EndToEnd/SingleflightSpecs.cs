@@ -124,8 +124,11 @@ public sealed class SingleflightSpecs(RegistryFixture fixture, ITestOutputHelper
         // Held back long enough that all ten requests are waiting before a byte arrives.
         proxy.Inject(Fault.Delay(TimeSpan.FromMilliseconds(500)), pathContains: layer.Digest.ToString(), method: "GET");
         var mark = Registry.AccessLog.Mark();
+        // A region of its own beside the node's, sharing the node's store and journal.
+        var services = Node.Services;
+        var journal = await Sys.ActorSelection("/user/journal").ResolveOne(Patience);
         var downloads = Sys.ActorOf(WorkSlots.Props("downloads", 4));
-        var blobs = Sys.ActorOf(LocalEntityRegion.Props(id => BlobActor.Props(Digest.Parse(id), Node.Services, downloads)));
+        var blobs = Sys.ActorOf(LocalEntityRegion.Props(id => BlobActor.Props(Digest.Parse(id), services, downloads, journal)));
         var source = ImageReference.Parse(proxy.Reference(repo, "1"));
         var descriptor = new Descriptor(image.LayerDescriptors[0].MediaType, layer.Digest, layer.Size);
 

@@ -8,40 +8,41 @@ using CoreRegistryOptions = PullCluster.Core.Registry.RegistryOptions;
 namespace PullCluster.Tests.EndToEnd;
 
 /// <summary>
-/// A node's actors started in a test's actor system, with a store of its own in a temp directory. Layers are not
-/// synced on commit: durability is not under test here and syncfs on a shared disk only slows the suite.
+/// A node's actors started in a test's actor system, with a store of its own in the test's temp directory. Layers
+/// are not synced on commit: durability is not under test here and syncfs on a shared disk only slows the suite.
 /// </summary>
 internal sealed class TestNode : IDisposable
 {
-    private TestNode(TempDir store, NodeServices services, IActorRef pulls)
+    private TestNode(TempDir dir, NodeServices services, IActorRef pulls)
     {
-        Dir = store;
+        Dir = dir;
         Services = services;
         Pulls = pulls;
     }
 
-    public static TestNode Start(ActorSystem system, string label, int maxConcurrentCpuJobs = 2)
-    {
-        var store = TempDir.Create(label);
+    /// <summary>The node's settings with its store under <paramref name="dir"/>; the actor system needs them for its journal.</summary>
+    public static PullClusterSettings Settings(TempDir dir, int maxConcurrentCpuJobs = 2, long maxLayerBytes = 64L << 30) => new(
+        StoreRoot: dir.Combine("store"),
+        MaxConcurrentDownloads: 8,
+        MaxConcurrentCpuJobs: maxConcurrentCpuJobs,
+        SyncLayers: false,
+        ProgressInterval: TimeSpan.FromMilliseconds(50),
         // The machine's own ~/.docker must not decide what a test's registry sees.
-        var options = new CoreRegistryOptions
+        Registry: new CoreRegistryOptions
         {
             ReadCredentialFiles = false,
-            HomeDirectory = store.Path,
+            HomeDirectory = dir.Path,
             InitialBackoff = TimeSpan.FromMilliseconds(100),
-        };
-        var settings = new PullClusterSettings(
-            StoreRoot: store.Combine("store"),
-            MaxConcurrentDownloads: 8,
-            MaxConcurrentCpuJobs: maxConcurrentCpuJobs,
-            SyncLayers: false,
-            ProgressInterval: TimeSpan.FromMilliseconds(50),
-            Registry: options);
-        var services = new NodeServices(settings);
-        return new TestNode(store, services, PullNode.Start(system, services));
+        },
+        MaxLayerBytes: maxLayerBytes);
+
+    public static TestNode Start(ActorSystem system, TempDir dir, int maxConcurrentCpuJobs = 2, long maxLayerBytes = 64L << 30)
+    {
+        var services = new NodeServices(Settings(dir, maxConcurrentCpuJobs, maxLayerBytes));
+        return new TestNode(dir, services, PullNode.Start(system, services));
     }
 
-    /// <summary>The test's temp directory; the store is its <c>store</c> subdirectory, the rest is scratch space.</summary>
+    /// <summary>The test's temp directory: the store is its <c>store</c> subdirectory, the rest is scratch space.</summary>
     public TempDir Dir { get; }
 
     public NodeServices Services { get; }
@@ -59,9 +60,5 @@ internal sealed class TestNode : IDisposable
     /// <summary>A fresh path in the test's temp directory, outside the store.</summary>
     public string Scratch(string name) => Dir.Combine($"{name}-{Guid.NewGuid():N}"[..(name.Length + 9)]);
 
-    public void Dispose()
-    {
-        Services.Dispose();
-        Dir.Dispose();
-    }
+    public void Dispose() => Services.Dispose();
 }
