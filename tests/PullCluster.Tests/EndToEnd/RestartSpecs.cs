@@ -40,6 +40,36 @@ public sealed class RestartSpecs(RegistryFixture fixture, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task A_restarted_node_fetches_and_unpacks_again_what_was_deleted_from_its_store_while_it_was_down()
+    {
+        var image = TwoLayers(3);
+        var pushed = await image.PushAsync(Registry, RepoName.Unique("deleted"), "1");
+        var (earlier, earlierNode) = StartEarlierNode();
+        var probe = CreateTestProbe();
+        earlierNode.Pulls.Tell(new PullImage(pushed.TagReference, ReplyTo: probe));
+        var first = (await ReceivePullAsync(probe)).Succeeded;
+        await earlier.Terminate();
+        var layout = earlierNode.Layout;
+        var lost = image.Layers[1];
+        var lostChain = Core.Formats.Digest.Parse(first.ChainIds[1]);
+        File.Delete(layout.BlobPath(lost.Digest));
+        TempDir.ForceDelete(layout.LayerPath(lostChain));
+        earlierNode.Dispose();
+        var mark = Registry.AccessLog.Mark();
+
+        var again = await PullAsync(pushed.TagReference);
+
+        var result = again.Succeeded;
+        Assert.Equal((lost.Size, image.Config.Size + image.Layers[0].Size), (result.BytesFetched, result.BytesReused));
+        Assert.Equal(LayerStates.Exists, again.StatesOf(image.Layers[0].Digest.ToString())[^1]);
+        Assert.Equal(LayerStates.Complete, again.StatesOf(lost.Digest.ToString())[^1]);
+        await Registry.AccessLog.WaitForQuietAsync();
+        Assert.Equal([lost.Digest], Registry.AccessLog.BlobGets(mark).Select(e => e.Digest!.Value));
+        Assert.Contains(lostChain, Node.CommittedLayers);
+        AssertSameTree(await UmociRootfsAsync(image), await MaterializeAsync(pushed.TagReference));
+    }
+
+    [Fact]
     public async Task A_pull_interrupted_by_a_restart_resumes_on_start_from_the_bytes_already_received()
     {
         var image = TwoLayers(2);
