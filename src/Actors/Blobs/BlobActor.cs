@@ -143,7 +143,7 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
 
     private void Failed(DownloadFailed failure)
     {
-        var cause = failure.Cause is AggregateException { InnerException: { } inner } ? inner : failure.Cause;
+        var cause = failure.Cause.Unwrap();
         var reason = cause is RegistryException or BlobVerificationException
             ? cause.Message
             : $"blob {_digest} from {_request!.Source.Registry}/{_request.Source.Repository}: {cause.Message}";

@@ -39,7 +39,7 @@ public sealed class ExportJob : ReceiveActor
         });
         Receive<BlobFetchFailed>(f => Finish(new ImageOperationFailed(_image, $"export needs blob {f.Digest}: {f.Reason}")));
         Receive<ImageOperationDone>(Finish);
-        Receive<Failed>(f => Finish(new ImageOperationFailed(_image, Unwrap(f.Cause).Message)));
+        Receive<Failed>(f => Finish(new ImageOperationFailed(_image, f.Cause.Unwrap().Message)));
     }
 
     public static Props Props(string image, string directory, IActorRef replyTo, NodeServices services, IActorRef blobs) =>
@@ -94,6 +94,4 @@ public sealed class ExportJob : ReceiveActor
         _replyTo.Tell(reply);
         Context.Stop(Self);
     }
-
-    private static Exception Unwrap(Exception e) => e is AggregateException { InnerException: { } inner } ? inner : e;
 }

@@ -32,9 +32,7 @@ public sealed class ImagesActor : ReceiveActor
         Task.Run(work).PipeTo(replyTo, failure: e => new Status.Failure(e));
 
     private static void Run(IActorRef replyTo, string image, Func<object> work) =>
-        Task.Run(work).PipeTo(replyTo, failure: e => new ImageOperationFailed(image, Unwrap(e).Message));
-
-    private static Exception Unwrap(Exception e) => e is AggregateException { InnerException: { } inner } ? inner : e;
+        Task.Run(work).PipeTo(replyTo, failure: e => new ImageOperationFailed(image, e.Unwrap().Message));
 
     private IReadOnlyList<ImageSummary> List() =>
         _services.Images.List()

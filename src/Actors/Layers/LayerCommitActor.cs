@@ -148,7 +148,7 @@ public sealed class LayerCommitActor : ReceiveActor
         {
             _cpuSlots.Tell(new ReleaseSlot());
             if (f.Staging is not null) DeleteStagingAsync(f.Staging);
-            var cause = f.Cause is AggregateException { InnerException: { } inner } ? inner : f.Cause;
+            var cause = f.Cause.Unwrap();
             var hint = cause is LayerFormatException { IsDecompressionBomb: true } ? " (bounds: pullcluster.layers.max-uncompressed-size, max-expansion-ratio)" : "";
             Fail($"layer {_request!.Blob.Digest} of {_request.Source}: {cause.Message}{hint}");
         });

@@ -251,7 +251,7 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
 
     private string Describe(Exception e)
     {
-        var cause = e is AggregateException { InnerException: { } inner } ? inner : e;
+        var cause = e.Unwrap();
         return cause switch
         {
             Core.Registry.RegistryException => cause.Message,
