@@ -57,11 +57,13 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
     /// <summary>
     /// Applies <paramref name="fault"/> to the next <paramref name="times"/> requests (or <see cref="FaultRule.Always"/>)
     /// whose target contains <paramref name="pathContains"/> and whose method is <paramref name="method"/> (null: any).
-    /// Several rules can apply to one request: delays add up, a status or drop answers it, body faults combine.
+    /// The first <paramref name="skip"/> matching requests pass the rule by, so rules with growing skips fault
+    /// successive requests differently. Several rules can apply to one request: delays add up, a status, redirect or
+    /// drop answers it, body faults combine.
     /// </summary>
-    public FaultRule Inject(Fault fault, string? pathContains = null, string? method = null, int times = 1)
+    public FaultRule Inject(Fault fault, string? pathContains = null, string? method = null, int times = 1, int skip = 0)
     {
-        var rule = new FaultRule(fault, pathContains, method, times);
+        var rule = new FaultRule(fault, pathContains, method, times, skip);
         lock (_rules) _rules.Add(rule);
         return rule;
     }
@@ -156,13 +158,13 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
         {
             foreach (var delay in faults.OfType<DelayFault>()) await Task.Delay(delay.Duration, ct);
             if (faults.OfType<DropFault>().Any()) throw new ConnectionAbortRequested();
-            if (faults.OfType<StatusFault>().FirstOrDefault() is { } status)
+            if (Answer(faults, head, target) is { } status)
             {
                 if (head.HasToken("Expect", "100-continue") && requestBody.Kind != BodyKind.None)
                     await clientStream.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), ct);
                 await requestBody.CopyAsync(client, _ => ValueTask.CompletedTask, HttpBody.SegmentSize, ct);
                 record.SetStatus(status.Code);
-                await clientStream.WriteAsync(InjectedResponse(status, closeAfter), ct);
+                await clientStream.WriteAsync(status.Code == 307 ? RedirectResponse(status, closeAfter) : InjectedResponse(status, closeAfter), ct);
                 record.Complete();
                 return !closeAfter;
             }
@@ -198,6 +200,8 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
         // One upstream connection per request keeps framing simple; the client's connection stays persistent.
         foreach (var hop in new[] { "Connection", "Keep-Alive", "Proxy-Connection" }) head.Remove(hop);
         head.Set("Connection", "close");
+        if (faults.OfType<IgnoreRangeFault>().Any()) head.Remove("Range");
+        if (faults.OfType<RewriteTargetFault>().LastOrDefault() is { } rewrite) head.SetRequestTarget(rewrite.Target);
         if (head.HasToken("Expect", "100-continue"))
         {
             head.Remove("Expect");
@@ -220,6 +224,7 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
         var close = closeAfter || responseBody.Kind == BodyKind.UntilClose;
         foreach (var hop in new[] { "Connection", "Keep-Alive" }) response.Remove(hop);
         if (close) response.Set("Connection", "close");
+        foreach (var forge in faults.OfType<ForgeHeaderFault>()) response.Set(forge.Name, forge.Value);
         record.SetStatus(response.StatusCode);
         await clientStream.WriteAsync(response.Serialize(), ct);
 
@@ -233,6 +238,20 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
     {
         lock (_rules) return _rules.Where(r => r.TryApply(method, target)).Select(r => r.Fault).ToList();
     }
+
+    /// <summary>The status a request is answered with instead of being forwarded, if any of its faults answers it.</summary>
+    private static StatusFault? Answer(IReadOnlyList<Fault> faults, HttpHead head, string target)
+    {
+        if (head.Get("Authorization") is null && faults.OfType<RequireAuthorizationFault>().FirstOrDefault() is { } auth)
+            return new StatusFault(401, [("WWW-Authenticate", auth.Challenge)]);
+        if (faults.OfType<StatusFault>().FirstOrDefault() is { } status) return status;
+        return faults.OfType<RedirectFault>().FirstOrDefault() is { } redirect
+            ? new StatusFault(307, [("Location", $"http://{redirect.Address}{target}")])
+            : null;
+    }
+
+    private static byte[] RedirectResponse(StatusFault fault, bool close) =>
+        Response(fault.Code, "text/plain; charset=utf-8", "", fault.Headers, close);
 
     private static byte[] InjectedResponse(StatusFault fault, bool close)
     {
@@ -268,6 +287,7 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
+        307 => "Temporary Redirect",
         404 => "Not Found",
         408 => "Request Timeout",
         429 => "Too Many Requests",
