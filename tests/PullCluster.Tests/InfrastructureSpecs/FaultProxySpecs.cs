@@ -230,6 +230,35 @@ public class FaultProxySpecs : IClassFixture<RegistryFixture>, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cut_delivers_every_byte_before_it_even_to_a_client_that_reads_late()
+    {
+        const int cut = 190_000;
+        _proxy.Inject(Fault.CutAfter(cut), pathContains: _layer.Digest.ToString(), method: "GET");
+
+        var received = new MemoryStream();
+        using (var response = await _client.GetAsync(BlobPath, HttpCompletionOption.ResponseHeadersRead))
+        {
+            await Task.Delay(300);
+            await using var body = await response.Content.ReadAsStreamAsync();
+            var error = await Record.ExceptionAsync(() => body.CopyToAsync(received));
+            Assert.True(error is IOException or HttpRequestException, $"expected a transport error, got {error}");
+        }
+
+        Assert.Equal(_layer.Blob[..cut], received.ToArray());
+    }
+
+    [Fact]
+    public async Task Bare_status_answers_with_an_empty_body()
+    {
+        _proxy.Inject(Fault.BareStatus(500), pathContains: "/blobs/");
+
+        using var response = await _client.GetAsync(BlobPath);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task Skipping_rules_fault_successive_requests_in_turn()
     {
         _proxy.Inject(Fault.InternalServerError(), pathContains: _layer.Digest.ToString());

@@ -4,7 +4,13 @@ namespace PullCluster.Tests.Infrastructure;
 public abstract record Fault
 {
     /// <summary>Answers with <paramref name="status"/> and a registry-style JSON error; the registry never sees the request.</summary>
-    public static Fault Status(int status, params (string Name, string Value)[] headers) => new StatusFault(status, headers);
+    public static Fault Status(int status, params (string Name, string Value)[] headers) => new StatusFault(status, headers, JsonError: true);
+
+    /// <summary>
+    /// Answers with <paramref name="status"/> and an empty body, as a load balancer in front of a registry does, so the
+    /// client has no registry error to report; the registry never sees the request.
+    /// </summary>
+    public static Fault BareStatus(int status, params (string Name, string Value)[] headers) => new StatusFault(status, headers, JsonError: false);
 
     public static Fault InternalServerError() => Status(500);
 
@@ -15,7 +21,10 @@ public abstract record Fault
     public static Fault Unauthorized(string challenge = "Basic realm=\"pullcluster-fault-proxy\"") =>
         Status(401, ("WWW-Authenticate", challenge));
 
-    /// <summary>Forwards, then resets the connection after <paramref name="bodyBytes"/> bytes of the response body.</summary>
+    /// <summary>
+    /// Forwards, then ends the connection after <paramref name="bodyBytes"/> bytes of the response body: the client
+    /// gets exactly those bytes, then end of stream, then a reset.
+    /// </summary>
     public static Fault CutAfter(long bodyBytes) => new CutFault(bodyBytes);
 
     /// <summary>Forwards with the body byte at <paramref name="offset"/> inverted (headers untouched).</summary>
@@ -56,7 +65,7 @@ public abstract record Fault
     public static Fault RewriteTarget(string target) => new RewriteTargetFault(target);
 }
 
-internal sealed record StatusFault(int Code, IReadOnlyList<(string Name, string Value)> Headers) : Fault
+internal sealed record StatusFault(int Code, IReadOnlyList<(string Name, string Value)> Headers, bool JsonError) : Fault
 {
     public override string ToString() => $"status {Code}";
 }

@@ -18,6 +18,8 @@ namespace PullCluster.Tests.Infrastructure;
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable, IDisposable
 {
+    private static readonly TimeSpan CutDrainTimeout = TimeSpan.FromSeconds(10);
+
     private readonly TcpListener _listener;
     private readonly string _upstreamHost;
     private readonly int _upstreamPort;
@@ -118,6 +120,7 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
         var stream = new NetworkStream(socket, ownsSocket: false);
         var reader = new HttpConnectionReader(stream);
         var abort = false;
+        var cut = false;
         try
         {
             while (!ct.IsCancellationRequested)
@@ -131,16 +134,37 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
         {
             abort = true;
         }
+        catch (ConnectionCutRequested)
+        {
+            cut = true;
+        }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException or ObjectDisposedException)
         {
             abort = true;
         }
         finally
         {
-            if (abort) socket.LingerState = new LingerOption(true, 0);
+            if (cut) await DeliverAndHangUpAsync(socket);
+            if (abort || cut) socket.LingerState = new LingerOption(true, 0);
             socket.Dispose();
             await stream.DisposeAsync();
             _connections.TryRemove(socket, out _);
+        }
+    }
+
+    /// <summary>Sends FIN after what is already queued, then waits (bounded) for the client to read it all and close.</summary>
+    private async Task DeliverAndHangUpAsync(Socket socket)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        wait.CancelAfter(CutDrainTimeout);
+        var discard = new byte[4096];
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+            while (await socket.ReceiveAsync(discard, SocketFlags.None, wait.Token) > 0) { }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
         }
     }
 
@@ -164,7 +188,7 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
                     await clientStream.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), ct);
                 await requestBody.CopyAsync(client, _ => ValueTask.CompletedTask, HttpBody.SegmentSize, ct);
                 record.SetStatus(status.Code);
-                await clientStream.WriteAsync(status.Code == 307 ? RedirectResponse(status, closeAfter) : InjectedResponse(status, closeAfter), ct);
+                await clientStream.WriteAsync(InjectedResponse(status, closeAfter), ct);
                 record.Complete();
                 return !closeAfter;
             }
@@ -243,18 +267,16 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
     private static StatusFault? Answer(IReadOnlyList<Fault> faults, HttpHead head, string target)
     {
         if (head.Get("Authorization") is null && faults.OfType<RequireAuthorizationFault>().FirstOrDefault() is { } auth)
-            return new StatusFault(401, [("WWW-Authenticate", auth.Challenge)]);
+            return new StatusFault(401, [("WWW-Authenticate", auth.Challenge)], JsonError: true);
         if (faults.OfType<StatusFault>().FirstOrDefault() is { } status) return status;
         return faults.OfType<RedirectFault>().FirstOrDefault() is { } redirect
-            ? new StatusFault(307, [("Location", $"http://{redirect.Address}{target}")])
+            ? new StatusFault(307, [("Location", $"http://{redirect.Address}{target}")], JsonError: false)
             : null;
     }
 
-    private static byte[] RedirectResponse(StatusFault fault, bool close) =>
-        Response(fault.Code, "text/plain; charset=utf-8", "", fault.Headers, close);
-
     private static byte[] InjectedResponse(StatusFault fault, bool close)
     {
+        if (!fault.JsonError) return Response(fault.Code, "text/plain; charset=utf-8", "", fault.Headers, close);
         var code = fault.Code switch
         {
             401 => "UNAUTHORIZED",
