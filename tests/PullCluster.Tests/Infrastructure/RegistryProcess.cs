@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using PullCluster.Core.Formats;
 
 namespace PullCluster.Tests.Infrastructure;
@@ -34,12 +35,13 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
     private readonly TempDir _dir;
     private int _disposed;
 
-    private RegistryProcess(Process process, TempDir dir, int port, RegistryCredentials? credentials, AccessLog log)
+    private RegistryProcess(Process process, TempDir dir, int port, RegistryOptions options, AccessLog log)
     {
         _process = process;
         _dir = dir;
         Port = port;
-        Credentials = credentials;
+        Credentials = options.BasicAuth;
+        Authorization = options.BasicAuth?.ToBasicHeader() ?? options.TokenAuth?.PushAuthorization;
         AccessLog = log;
     }
 
@@ -51,6 +53,9 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
     public Uri BaseUri => new($"http://{Address}/");
 
     public RegistryCredentials? Credentials { get; }
+
+    /// <summary>What pushes, deletes and authenticated clients send: basic credentials or the token auth's push token.</summary>
+    public AuthenticationHeaderValue? Authorization { get; }
 
     public AccessLog AccessLog { get; }
 
@@ -68,7 +73,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
     public string Reference(string repository, string tagOrDigest) =>
         Digest.TryParse(tagOrDigest, out _) ? $"{Address}/{repository}@{tagOrDigest}" : $"{Address}/{repository}:{tagOrDigest}";
 
-    /// <summary>A client for this registry with basic credentials attached when the registry requires them.</summary>
+    /// <summary>A client for this registry with <see cref="Authorization"/> attached when the registry requires it.</summary>
     public HttpClient CreateClient(bool authenticated = true)
     {
         var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false })
@@ -76,7 +81,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
             BaseAddress = BaseUri,
             Timeout = TimeSpan.FromSeconds(60),
         };
-        if (authenticated && Credentials is not null) client.DefaultRequestHeaders.Authorization = Credentials.ToBasicHeader();
+        if (authenticated) client.DefaultRequestHeaders.Authorization = Authorization;
         return client;
     }
 
@@ -99,7 +104,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
     public async Task DeleteBlobAsync(string repository, Digest digest)
     {
         using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(BaseUri, $"v2/{repository}/blobs/{digest}"));
-        if (Credentials is not null) request.Headers.Authorization = Credentials.ToBasicHeader();
+        request.Headers.Authorization = Authorization;
         using var response = await Http.SendAsync(request);
         if (response.StatusCode != HttpStatusCode.Accepted)
             throw new InvalidOperationException(
@@ -109,6 +114,8 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
     public static async Task<RegistryProcess> StartAsync(RegistryOptions? options = null)
     {
         options ??= new RegistryOptions();
+        if (options is { BasicAuth: not null, TokenAuth: not null })
+            throw new ArgumentException("a registry takes either basic auth or token auth, not both", nameof(options));
         const int attempts = 5;
         for (var attempt = 1; ; attempt++)
         {
@@ -131,10 +138,10 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
 
     private static async Task<RegistryProcess> StartOnceAsync(RegistryOptions options, TempDir dir, int port)
     {
-        string? htpasswd = null;
+        var auth = "";
         if (options.BasicAuth is { } creds)
         {
-            htpasswd = dir.Combine("htpasswd");
+            var htpasswd = dir.Combine("htpasswd");
             ProcResult result;
             try
             {
@@ -146,9 +153,16 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
             }
             var line = result.EnsureSuccess().Stdout;
             await File.WriteAllTextAsync(htpasswd, line.Trim() + "\n");
+            auth = RegistryConfig.HtpasswdAuth(htpasswd);
+        }
+        if (options.TokenAuth is { } token)
+        {
+            var bundle = dir.Combine("token-root.pem");
+            await File.WriteAllTextAsync(bundle, token.RootCertificatePem);
+            auth = RegistryConfig.TokenAuth(token, bundle);
         }
         var config = dir.Combine("config.yml");
-        await File.WriteAllTextAsync(config, RegistryConfig.Render(port, dir.Combine("storage"), htpasswd));
+        await File.WriteAllTextAsync(config, RegistryConfig.Render(port, dir.Combine("storage"), auth));
 
         var psi = new ProcessStartInfo("/bin/sh")
         {
@@ -166,7 +180,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Append(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        registry = new RegistryProcess(process, dir, port, options.BasicAuth, log);
+        registry = new RegistryProcess(process, dir, port, options, log);
         try
         {
             await registry.WaitUntilAnsweringAsync(options.StartTimeout);

@@ -230,6 +230,117 @@ public class FaultProxySpecs : IClassFixture<RegistryFixture>, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_cut_delivers_every_byte_before_it_even_to_a_client_that_reads_late()
+    {
+        const int cut = 190_000;
+        _proxy.Inject(Fault.CutAfter(cut), pathContains: _layer.Digest.ToString(), method: "GET");
+
+        var received = new MemoryStream();
+        using (var response = await _client.GetAsync(BlobPath, HttpCompletionOption.ResponseHeadersRead))
+        {
+            await Task.Delay(300);
+            await using var body = await response.Content.ReadAsStreamAsync();
+            var error = await Record.ExceptionAsync(() => body.CopyToAsync(received));
+            Assert.True(error is IOException or HttpRequestException, $"expected a transport error, got {error}");
+        }
+
+        Assert.Equal(_layer.Blob[..cut], received.ToArray());
+    }
+
+    [Fact]
+    public async Task Bare_status_answers_with_an_empty_body()
+    {
+        _proxy.Inject(Fault.BareStatus(500), pathContains: "/blobs/");
+
+        using var response = await _client.GetAsync(BlobPath);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Skipping_rules_fault_successive_requests_in_turn()
+    {
+        _proxy.Inject(Fault.InternalServerError(), pathContains: _layer.Digest.ToString());
+        _proxy.Inject(Fault.ServiceUnavailable(), pathContains: _layer.Digest.ToString(), skip: 1);
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await _client.GetAsync(BlobPath);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.InternalServerError, HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK], statuses);
+    }
+
+    [Fact]
+    public async Task Ignore_range_forwards_without_the_range_header()
+    {
+        _proxy.Inject(Fault.IgnoreRange(), pathContains: _layer.Digest.ToString());
+        using var request = new HttpRequestMessage(HttpMethod.Get, BlobPath) { Headers = { Range = new RangeHeaderValue(1000, null) } };
+
+        using var response = await _client.SendAsync(request);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(_layer.Blob, bytes);
+        Assert.Equal("bytes=1000-", Assert.Single(_proxy.Requests).Range);
+    }
+
+    [Fact]
+    public async Task Require_authorization_challenges_only_requests_without_an_authorization_header()
+    {
+        _proxy.Inject(Fault.RequireAuthorization(), times: FaultRule.Always);
+
+        using var anonymous = await _client.GetAsync(BlobPath);
+        using var authorized = new HttpRequestMessage(HttpMethod.Get, BlobPath) { Headers = { Authorization = new AuthenticationHeaderValue("Basic", "eDp5") } };
+        using var answered = await _client.SendAsync(authorized);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("Basic", anonymous.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        Assert.Equal(_layer.Blob, await answered.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Redirect_answers_307_to_the_same_target_on_another_host_without_reaching_the_registry()
+    {
+        _proxy.Inject(Fault.RedirectTo("127.0.0.1:9"), pathContains: _layer.Digest.ToString());
+        var mark = _registry.AccessLog.Mark();
+
+        using var response = await _client.GetAsync(BlobPath);
+        await _registry.AccessLog.WaitForQuietAsync();
+
+        Assert.Equal(HttpStatusCode.TemporaryRedirect, response.StatusCode);
+        Assert.Equal(new Uri($"http://127.0.0.1:9/{BlobPath}"), response.Headers.Location);
+        Assert.Empty(_registry.AccessLog.BlobGets(mark));
+    }
+
+    [Fact]
+    public async Task Forge_header_replaces_a_response_header()
+    {
+        var forged = Digest.Sha256("forged"u8).ToString();
+        _proxy.Inject(Fault.ForgeHeader("Docker-Content-Digest", forged), pathContains: "/manifests/");
+
+        var (_, digest, bytes) = await RegistryReads.GetManifestAsync(_client, _repo, "1", MediaTypes.OciManifest);
+
+        Assert.Equal(forged, digest);
+        Assert.Equal(_image.Manifest.Bytes, bytes);
+    }
+
+    [Fact]
+    public async Task Rewrite_target_serves_another_resource_than_the_one_asked_for()
+    {
+        _proxy.Inject(Fault.RewriteTarget($"/v2/{_repo}/blobs/{_image.Config.Digest}"), pathContains: _layer.Digest.ToString());
+
+        var bytes = await _client.GetByteArrayAsync(BlobPath);
+
+        Assert.Equal(_image.Config.Bytes, bytes);
+        Assert.Equal($"/{BlobPath}", Assert.Single(_proxy.Requests).Path);
+    }
+
+    [Fact]
     public async Task Unreachable_registry_answers_502()
     {
         await using var orphan = FaultProxy.Start(await ClosedPortAsync());

@@ -172,4 +172,39 @@ public class RegistryLifecycleSpecs
         await registry.AccessLog.WaitForQuietAsync();
         Assert.Equal(2, registry.AccessLog.Entries(mark).Count(e => e is { Endpoint: RegistryEndpoint.Base, Status: 401 }));
     }
+
+    [Fact]
+    public async Task Token_auth_sends_clients_to_the_realm_and_accepts_the_push_token()
+    {
+        await using var tokens = new RegistryTokenServer();
+        var pushToken = tokens.IssueToken("pusher", [("team/app", ["pull", "push"])]);
+        await using var registry = await RegistryProcess.StartAsync(new RegistryOptions { TokenAuth = tokens.RegistryAuth(pushToken) });
+        var image = TestImage.Oci().Layer(l => l.File("token", "behind a token")).Build();
+        var pushed = await image.PushAsync(registry, "team/app", "1");
+        using var anonymous = registry.CreateClient(authenticated: false);
+        using var authenticated = registry.CreateClient();
+
+        using var refused = await anonymous.GetAsync("v2/");
+        using var manifestRequest = new HttpRequestMessage(HttpMethod.Get, $"v2/team/app/manifests/{pushed.ManifestDigest}");
+        manifestRequest.Headers.Accept.ParseAdd(MediaTypes.OciManifest);
+        using var manifest = await authenticated.SendAsync(manifestRequest);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        var challenge = refused.Headers.WwwAuthenticate.ToString();
+        Assert.StartsWith($"Bearer realm=\"{tokens.Realm}\"", challenge);
+        Assert.Contains($"service=\"{RegistryTokenServer.Service}\"", challenge);
+        Assert.Equal(HttpStatusCode.OK, manifest.StatusCode);
+        Assert.Equal(image.Manifest.Bytes, await manifest.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Basic_and_token_auth_together_are_refused()
+    {
+        await using var tokens = new RegistryTokenServer();
+        var options = new RegistryOptions { BasicAuth = new("alice", "s3cret"), TokenAuth = tokens.RegistryAuth(tokens.IssueToken("alice", [])) };
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => RegistryProcess.StartAsync(options));
+
+        Assert.Contains("either basic auth or token auth", e.Message);
+    }
 }

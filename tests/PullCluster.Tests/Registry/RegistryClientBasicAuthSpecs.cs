@@ -1,9 +1,9 @@
-using System.Diagnostics;
-using System.Net.Http.Headers;
 using System.Text;
 using PullCluster.Core.Formats;
 using PullCluster.Core.Registry;
+using PullCluster.Tests.Infrastructure;
 using Xunit;
+using RegistryOptions = PullCluster.Core.Registry.RegistryOptions;
 
 namespace PullCluster.Tests.Registry;
 
@@ -13,37 +13,20 @@ public sealed class HtpasswdRegistryFixture : IAsyncLifetime
     public const string User = "puller";
     public const string Password = "s3cret:with-colon";
 
-    public RegistryClientRegistry Registry { get; private set; } = null!;
-    public PushedImage Image { get; private set; } = null!;
+    public HtpasswdRegistryFixture() => Image = TestImage.Oci().Layer(AnonymousRegistryFixture.RawLayer(Layer)).Build();
+
+    public RegistryProcess Registry { get; private set; } = null!;
+    public TestImage Image { get; }
     public byte[] Layer { get; } = AnonymousRegistryFixture.RandomBytes(300_000, seed: 4);
 
     public async Task InitializeAsync()
     {
-        Registry = await RegistryClientRegistry.StartAsync(directory =>
+        Registry = await RegistryProcess.StartAsync(new Infrastructure.RegistryOptions
         {
-            var file = Path.Combine(directory, "htpasswd");
-            File.WriteAllText(file, Htpasswd(User, Password));
-            return $"""
-                  htpasswd:
-                    realm: pullcluster-specs
-                    path: {file}
-                """;
+            Label = "registry-client-htpasswd",
+            BasicAuth = new RegistryCredentials(User, Password),
         });
-        Registry.PushAuthorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
-        Image = await Registry.PushImageAsync("private", "1", Layer);
-    }
-
-    private static string Htpasswd(string user, string password)
-    {
-        using var process = Process.Start(new ProcessStartInfo("htpasswd", ["-Bbn", user, password])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        }) ?? throw new InvalidOperationException("htpasswd did not start (apt-get install -y apache2-utils)");
-        var output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"htpasswd failed: {process.StandardError.ReadToEnd()}");
-        return output.Trim() + "\n";
+        await Image.PushAsync(Registry, "private", "1");
     }
 
     public async Task DisposeAsync() => await Registry.DisposeAsync();
@@ -91,7 +74,7 @@ public sealed class RegistryClientBasicAuthSpecs(HtpasswdRegistryFixture fixture
         });
         var manifest = await client.GetManifestAsync(Private, "1", CancellationToken.None);
         var sink = new RecordingBlobSink();
-        await client.FetchBlobAsync(Private, fixture.Image.Layers[0], sink, null, CancellationToken.None);
+        await client.FetchBlobAsync(Private, fixture.Image.LayerDescriptors[0], sink, null, CancellationToken.None);
 
         Assert.Equal(fixture.Image.Digest, manifest.Digest);
         Assert.Equal(fixture.Layer, sink.Bytes);

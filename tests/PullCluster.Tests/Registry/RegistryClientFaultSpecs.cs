@@ -1,24 +1,28 @@
 using PullCluster.Core.Formats;
 using PullCluster.Core.Registry;
+using PullCluster.Tests.Infrastructure;
 using Xunit;
+using RegistryOptions = PullCluster.Core.Registry.RegistryOptions;
 
 namespace PullCluster.Tests.Registry;
 
 /// <summary>Retries, resumption and redirects, with faults injected by a proxy in front of a real registry.</summary>
 public sealed class RegistryClientFaultSpecs(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>, IAsyncLifetime
 {
-    private RegistryClientFaultProxy _proxy = null!;
+    private const string Blobs = "/blobs/";
+
+    private FaultProxy _proxy = null!;
 
     public Task InitializeAsync()
     {
-        _proxy = new RegistryClientFaultProxy(fixture.Registry.Address);
+        _proxy = FaultProxy.Start(fixture.Registry);
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync() => await _proxy.DisposeAsync();
 
     private ImageReference ViaProxy => ImageReference.Parse($"{_proxy.Address}/specs/base:1");
-    private Descriptor Big => fixture.Image.Layers[0];
+    private Descriptor Big => fixture.Image.LayerDescriptors[0];
 
     private static RegistryClient Client(Action<RegistryOptions>? configure = null)
     {
@@ -32,13 +36,13 @@ public sealed class RegistryClientFaultSpecs(AnonymousRegistryFixture fixture) :
         return new RegistryClient(options);
     }
 
-    private List<RegistryClientFaultProxy.SeenRequest> BlobRequests => _proxy.Requests.Where(r => r.Path.Contains("/blobs/")).ToList();
+    private IReadOnlyList<ProxiedRequest> BlobRequests => _proxy.RequestsFor(Blobs);
 
     [Fact]
     public async Task Server_errors_are_retried_until_the_blob_arrives()
     {
-        _proxy.BlobFaults.Enqueue(new RegistryClientFaultProxy.Status(500));
-        _proxy.BlobFaults.Enqueue(new RegistryClientFaultProxy.Status(503));
+        _proxy.Inject(Fault.BareStatus(500), Blobs);
+        _proxy.Inject(Fault.BareStatus(503), Blobs, skip: 1);
         using var client = Client();
         var sink = new RecordingBlobSink();
         await client.FetchBlobAsync(ViaProxy, Big, sink, null, CancellationToken.None);
@@ -50,7 +54,7 @@ public sealed class RegistryClientFaultSpecs(AnonymousRegistryFixture fixture) :
     [Fact]
     public async Task A_connection_cut_mid_blob_is_resumed_with_a_range_from_what_the_sink_holds()
     {
-        _proxy.BlobFaults.Enqueue(new RegistryClientFaultProxy.CutAfter(700_000));
+        _proxy.Inject(Fault.CutAfter(700_000), Blobs);
         using var client = Client();
         var sink = new RecordingBlobSink();
         long reported = 0;
@@ -68,7 +72,7 @@ public sealed class RegistryClientFaultSpecs(AnonymousRegistryFixture fixture) :
     [Fact]
     public async Task A_server_ignoring_range_makes_the_sink_start_over()
     {
-        _proxy.BlobFaults.Enqueue(new RegistryClientFaultProxy.IgnoreRange());
+        _proxy.Inject(Fault.IgnoreRange(), Blobs);
         using var client = Client();
         var sink = new RecordingBlobSink(fixture.BigLayer[..12345]);
         await client.FetchBlobAsync(ViaProxy, Big, sink, null, CancellationToken.None);
@@ -81,7 +85,7 @@ public sealed class RegistryClientFaultSpecs(AnonymousRegistryFixture fixture) :
     [Fact]
     public async Task A_stalled_transfer_times_out_and_resumes()
     {
-        _proxy.BlobFaults.Enqueue(new RegistryClientFaultProxy.Stall(300_000, TimeSpan.FromSeconds(5)));
+        _proxy.Inject(Fault.StallAfter(300_000, TimeSpan.FromSeconds(5)), Blobs);
         using var client = Client(o => o.IdleTimeout = TimeSpan.FromMilliseconds(500));
         var sink = new RecordingBlobSink();
         var started = DateTime.UtcNow;
@@ -95,11 +99,11 @@ public sealed class RegistryClientFaultSpecs(AnonymousRegistryFixture fixture) :
     [Fact]
     public async Task Too_many_requests_waits_for_retry_after()
     {
-        _proxy.BlobFaults.Enqueue(new RegistryClientFaultProxy.Status(429, "1"));
+        _proxy.Inject(Fault.BareStatus(429, ("Retry-After", "1")), Blobs);
         using var client = Client();
         var sink = new RecordingBlobSink();
         var started = DateTime.UtcNow;
-        await client.FetchBlobAsync(ViaProxy, fixture.Image.Layers[1], sink, null, CancellationToken.None);
+        await client.FetchBlobAsync(ViaProxy, fixture.Image.LayerDescriptors[1], sink, null, CancellationToken.None);
 
         Assert.Equal(fixture.SmallLayer, sink.Bytes);
         Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(0.9), "Retry-After: 1 was not honoured");
@@ -108,7 +112,7 @@ public sealed class RegistryClientFaultSpecs(AnonymousRegistryFixture fixture) :
     [Fact]
     public async Task Persistent_server_errors_give_up_after_max_attempts_with_a_message_naming_the_blob()
     {
-        for (var i = 0; i < 3; i++) _proxy.BlobFaults.Enqueue(new RegistryClientFaultProxy.Status(500));
+        _proxy.Inject(Fault.BareStatus(500), Blobs, times: 3);
         using var client = Client(o => o.MaxAttempts = 3);
         var e = await Assert.ThrowsAsync<RegistryException>(() =>
             client.FetchBlobAsync(ViaProxy, Big, new RecordingBlobSink(), null, CancellationToken.None));
@@ -122,24 +126,24 @@ public sealed class RegistryClientFaultSpecs(AnonymousRegistryFixture fixture) :
     [Fact]
     public async Task Blob_redirects_are_followed_without_forwarding_authorization_to_the_other_host()
     {
-        await using var storage = new RegistryClientFaultProxy(fixture.Registry.Address);
-        _proxy.RequireAuthorization = true;
-        _proxy.RedirectBlobsTo = storage.Address;
+        await using var storage = FaultProxy.Start(fixture.Registry);
+        _proxy.Inject(Fault.RequireAuthorization(), times: FaultRule.Always);
+        _proxy.Inject(Fault.RedirectTo(storage.Address), Blobs, times: FaultRule.Always);
         using var client = Client(o => o.Hosts[_proxy.Address] = new RegistryHostOptions { Username = "u", Password = "p" });
         var sink = new RecordingBlobSink();
         await client.FetchBlobAsync(ViaProxy, Big, sink, null, CancellationToken.None);
 
         Assert.Equal(fixture.BigLayer, sink.Bytes);
-        Assert.Contains(_proxy.Requests, r => r.Path.Contains("/blobs/") && r.Authorization is not null);
+        Assert.Contains(_proxy.Requests, r => r.Path.Contains(Blobs) && r.Header("Authorization") is not null);
         var atStorage = Assert.Single(storage.Requests);
-        Assert.Null(atStorage.Authorization);
+        Assert.Null(atStorage.Header("Authorization"));
     }
 
     [Fact]
     public async Task A_docker_content_digest_that_does_not_match_the_body_is_refused()
     {
         var forged = Digest.Sha256("forged"u8);
-        _proxy.ForgedContentDigest = forged.ToString();
+        _proxy.Inject(Fault.ForgeHeader("Docker-Content-Digest", forged.ToString()), "/manifests/", times: FaultRule.Always);
         using var client = Client();
         var e = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(ViaProxy, "1", CancellationToken.None));
 
@@ -151,8 +155,9 @@ public sealed class RegistryClientFaultSpecs(AnonymousRegistryFixture fixture) :
     public async Task A_manifest_whose_bytes_do_not_hash_to_the_requested_digest_is_refused()
     {
         // The proxy answers a digest request with the manifest of another tag.
-        var other = await fixture.Registry.PushImageAsync("specs/base", "other", AnonymousRegistryFixture.RandomBytes(10, 3));
-        _proxy.RewriteManifestPath = _ => "/v2/specs/base/manifests/other";
+        var other = TestImage.Oci().Layer(AnonymousRegistryFixture.RawLayer(AnonymousRegistryFixture.RandomBytes(10, 3))).Build();
+        await other.PushAsync(fixture.Registry, "specs/base", "other");
+        _proxy.Inject(Fault.RewriteTarget("/v2/specs/base/manifests/other"), "/manifests/", times: FaultRule.Always);
         using var client = Client();
         var asked = fixture.Image.Digest;
         var e = await Assert.ThrowsAsync<RegistryException>(() =>

@@ -1,14 +1,17 @@
-using System.Text;
 using PullCluster.Core.Formats;
 using PullCluster.Core.Registry;
+using PullCluster.Tests.Infrastructure;
 using Xunit;
+using RegistryOptions = PullCluster.Core.Registry.RegistryOptions;
 
 namespace PullCluster.Tests.Registry;
 
 public sealed class AnonymousRegistryFixture : IAsyncLifetime
 {
-    public RegistryClientRegistry Registry { get; private set; } = null!;
-    public PushedImage Image { get; private set; } = null!;
+    public AnonymousRegistryFixture() => Image = TestImage.Oci().Layer(RawLayer(BigLayer)).Layer(RawLayer(SmallLayer)).Build();
+
+    public RegistryProcess Registry { get; private set; } = null!;
+    public TestImage Image { get; }
     public byte[] BigLayer { get; } = RandomBytes(3 * 1024 * 1024 + 17, seed: 1);
     public byte[] SmallLayer { get; } = RandomBytes(1000, seed: 2);
 
@@ -19,10 +22,13 @@ public sealed class AnonymousRegistryFixture : IAsyncLifetime
         return bytes;
     }
 
+    /// <summary>A layer blob that is exactly <paramref name="blob"/>: the client moves bytes and never unpacks them.</summary>
+    public static TestLayer RawLayer(byte[] blob) => TestLayer.FromBlob(blob, LayerCompression.Gzip, Digest.Sha256(blob));
+
     public async Task InitializeAsync()
     {
-        Registry = await RegistryClientRegistry.StartAsync();
-        Image = await Registry.PushImageAsync("specs/base", "1", BigLayer, SmallLayer);
+        Registry = await RegistryProcess.StartAsync(new Infrastructure.RegistryOptions { Label = "registry-client" });
+        await Image.PushAsync(Registry, "specs/base", "1");
     }
 
     public async Task DisposeAsync() => await Registry.DisposeAsync();
@@ -30,7 +36,7 @@ public sealed class AnonymousRegistryFixture : IAsyncLifetime
 
 public sealed class RegistryClientSpecs(AnonymousRegistryFixture fixture) : IClassFixture<AnonymousRegistryFixture>
 {
-    private readonly RegistryClientRegistry _registry = fixture.Registry;
+    private readonly RegistryProcess _registry = fixture.Registry;
 
     private ImageReference Base => ImageReference.Parse($"{_registry.Address}/specs/base:1");
 
@@ -49,9 +55,9 @@ public sealed class RegistryClientSpecs(AnonymousRegistryFixture fixture) : ICla
 
         Assert.Equal(fixture.Image.Digest, fetched.Digest);
         Assert.Equal(MediaTypes.OciManifest, fetched.MediaType);
-        Assert.Equal(fixture.Image.Manifest, fetched.Bytes);
+        Assert.Equal(fixture.Image.Manifest.Bytes, fetched.Bytes);
         var manifest = Assert.IsType<ImageManifest>(ManifestParser.Parse(fetched.Bytes, fetched.MediaType));
-        Assert.Equal(fixture.Image.Layers, manifest.Layers);
+        Assert.Equal(fixture.Image.LayerDescriptors, manifest.Layers);
     }
 
     [Fact]
@@ -62,22 +68,15 @@ public sealed class RegistryClientSpecs(AnonymousRegistryFixture fixture) : ICla
         var fetched = await client.GetManifestAsync(image, image.Reference, CancellationToken.None);
 
         Assert.Equal(fixture.Image.Digest, fetched.Digest);
-        Assert.Equal(fixture.Image.Manifest, fetched.Bytes);
+        Assert.Equal(fixture.Image.Manifest.Bytes, fetched.Bytes);
     }
 
     [Fact]
     public async Task Fetches_an_index_and_a_docker_schema2_manifest_with_their_media_types()
     {
-        var docker = RegistryClientRegistry.ManifestJson(MediaTypes.DockerManifest,
-            fixture.Image.Config with { MediaType = MediaTypes.DockerConfig },
-            fixture.Image.Layers.Select(l => l with { MediaType = MediaTypes.DockerLayerGzip }));
-        var dockerDigest = await _registry.PushManifestAsync("specs/base", "docker", MediaTypes.DockerManifest, docker);
-        var index = Encoding.UTF8.GetBytes($$"""
-            {"schemaVersion":2,"mediaType":"{{MediaTypes.OciIndex}}","manifests":[
-              {"mediaType":"{{MediaTypes.OciManifest}}","digest":"{{fixture.Image.Digest}}","size":{{fixture.Image.Manifest.Length}},
-               "platform":{"os":"linux","architecture":"amd64"} }]}
-            """);
-        await _registry.PushManifestAsync("specs/base", "multi", MediaTypes.OciIndex, index);
+        var docker = TestImage.Docker().Layers(fixture.Image.Layers).Build();
+        var dockerDigest = (await docker.PushAsync(_registry, "specs/base", "docker")).ManifestDigest;
+        await TestIndex.Oci(fixture.Image).PushAsync(_registry, "specs/base", "multi");
         using var client = Client();
 
         var fetchedDocker = await client.GetManifestAsync(Base, "docker", CancellationToken.None);
@@ -123,7 +122,7 @@ public sealed class RegistryClientSpecs(AnonymousRegistryFixture fixture) : ICla
         using var client = Client();
         var sink = new RecordingBlobSink();
         long reported = 0;
-        await client.FetchBlobAsync(Base, fixture.Image.Layers[0], sink, n => Interlocked.Add(ref reported, n), CancellationToken.None);
+        await client.FetchBlobAsync(Base, fixture.Image.LayerDescriptors[0], sink, n => Interlocked.Add(ref reported, n), CancellationToken.None);
 
         Assert.Equal(fixture.BigLayer, sink.Bytes);
         Assert.Equal(fixture.BigLayer.Length, reported);
@@ -137,7 +136,7 @@ public sealed class RegistryClientSpecs(AnonymousRegistryFixture fixture) : ICla
         const int held = 1_000_003;
         var sink = new RecordingBlobSink(fixture.BigLayer[..held]);
         long reported = 0;
-        await client.FetchBlobAsync(Base, fixture.Image.Layers[0], sink, n => reported += n, CancellationToken.None);
+        await client.FetchBlobAsync(Base, fixture.Image.LayerDescriptors[0], sink, n => reported += n, CancellationToken.None);
 
         Assert.Equal(fixture.BigLayer, sink.Bytes);
         Assert.Equal(fixture.BigLayer.Length - held, reported);
@@ -147,10 +146,10 @@ public sealed class RegistryClientSpecs(AnonymousRegistryFixture fixture) : ICla
     [Fact]
     public async Task A_sink_already_holding_the_whole_blob_needs_no_request()
     {
-        await using var proxy = new RegistryClientFaultProxy(_registry.Address);
+        await using var proxy = FaultProxy.Start(_registry);
         using var client = Client();
         var sink = new RecordingBlobSink(fixture.SmallLayer);
-        await client.FetchBlobAsync(ImageReference.Parse($"{proxy.Address}/specs/base:1"), fixture.Image.Layers[1], sink, null, CancellationToken.None);
+        await client.FetchBlobAsync(ImageReference.Parse($"{proxy.Address}/specs/base:1"), fixture.Image.LayerDescriptors[1], sink, null, CancellationToken.None);
 
         Assert.Empty(proxy.Requests);
         Assert.Equal(fixture.SmallLayer, sink.Bytes);
@@ -161,12 +160,12 @@ public sealed class RegistryClientSpecs(AnonymousRegistryFixture fixture) : ICla
     {
         using var client = Client();
         var sink = new RecordingBlobSink();
-        var shorter = fixture.Image.Layers[0] with { Size = 500_000 };
+        var shorter = fixture.Image.LayerDescriptors[0] with { Size = 500_000 };
         var e = await Assert.ThrowsAsync<RegistryException>(() => client.FetchBlobAsync(Base, shorter, sink, null, CancellationToken.None));
 
         Assert.Contains("size mismatch", e.Message);
         Assert.False(e.IsTransient);
-        Assert.Equal(fixture.Image.Layers[0].Digest.ToString(), e.Digest);
+        Assert.Equal(fixture.Image.LayerDescriptors[0].Digest.ToString(), e.Digest);
         Assert.True(sink.Offset <= shorter.Size);
     }
 
@@ -176,7 +175,7 @@ public sealed class RegistryClientSpecs(AnonymousRegistryFixture fixture) : ICla
         using var client = Client();
         var sink = new RecordingBlobSink(new byte[fixture.SmallLayer.Length + 1]);
         var e = await Assert.ThrowsAsync<RegistryException>(() =>
-            client.FetchBlobAsync(Base, fixture.Image.Layers[1], sink, null, CancellationToken.None));
+            client.FetchBlobAsync(Base, fixture.Image.LayerDescriptors[1], sink, null, CancellationToken.None));
 
         Assert.Contains("size mismatch", e.Message);
         Assert.False(e.IsTransient);
@@ -185,7 +184,7 @@ public sealed class RegistryClientSpecs(AnonymousRegistryFixture fixture) : ICla
     [Fact]
     public async Task An_unknown_blob_names_its_digest_and_is_not_retried()
     {
-        await using var proxy = new RegistryClientFaultProxy(_registry.Address);
+        await using var proxy = FaultProxy.Start(_registry);
         using var client = Client();
         var missing = new Descriptor(MediaTypes.OciLayerGzip, Digest.Sha256("missing"u8), 7);
         var e = await Assert.ThrowsAsync<RegistryException>(() =>
@@ -202,7 +201,7 @@ public sealed class RegistryClientSpecs(AnonymousRegistryFixture fixture) : ICla
         using var client = Client(o => o.MaxConnectionsPerHost = 4);
         var sinks = Enumerable.Range(0, 12).Select(_ => new RecordingBlobSink()).ToList();
         await Task.WhenAll(sinks.Select((sink, i) =>
-            client.FetchBlobAsync(Base, fixture.Image.Layers[i % 2], sink, null, CancellationToken.None)));
+            client.FetchBlobAsync(Base, fixture.Image.LayerDescriptors[i % 2], sink, null, CancellationToken.None)));
 
         for (var i = 0; i < sinks.Count; i++)
             Assert.Equal(i % 2 == 0 ? fixture.BigLayer : fixture.SmallLayer, sinks[i].Bytes);
@@ -212,7 +211,7 @@ public sealed class RegistryClientSpecs(AnonymousRegistryFixture fixture) : ICla
     public async Task A_registry_that_is_not_there_fails_transiently_after_the_configured_attempts()
     {
         using var client = Client(o => o.MaxAttempts = 3);
-        var nowhere = ImageReference.Parse($"127.0.0.1:{RegistryClientRegistry.FreePort()}/specs/base:1");
+        var nowhere = ImageReference.Parse($"127.0.0.1:{FreePort.Next()}/specs/base:1");
         var e = await Assert.ThrowsAsync<RegistryException>(() => client.GetManifestAsync(nowhere, "1", CancellationToken.None));
 
         Assert.True(e.IsTransient);
@@ -228,6 +227,6 @@ public sealed class RegistryClientSpecs(AnonymousRegistryFixture fixture) : ICla
         using var cts = new CancellationTokenSource();
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            client.FetchBlobAsync(Base, fixture.Image.Layers[0], new RecordingBlobSink(), null, cts.Token));
+            client.FetchBlobAsync(Base, fixture.Image.LayerDescriptors[0], new RecordingBlobSink(), null, cts.Token));
     }
 }

@@ -1,7 +1,8 @@
-using System.Net.Http.Headers;
 using PullCluster.Core.Formats;
 using PullCluster.Core.Registry;
+using PullCluster.Tests.Infrastructure;
 using Xunit;
+using RegistryOptions = PullCluster.Core.Registry.RegistryOptions;
 
 namespace PullCluster.Tests.Registry;
 
@@ -11,19 +12,24 @@ public sealed class TokenRegistryFixture : IAsyncLifetime
     public const string User = "builder";
     public const string Password = "hunter2";
 
-    public RegistryClientTokenServer TokenServer { get; } = new();
-    public RegistryClientRegistry Registry { get; private set; } = null!;
-    public PushedImage Image { get; private set; } = null!;
+    public TokenRegistryFixture() => Image = TestImage.Oci().Layer(AnonymousRegistryFixture.RawLayer(Layer)).Build();
+
+    public RegistryTokenServer TokenServer { get; } = new();
+    public RegistryProcess Registry { get; private set; } = null!;
+    public TestImage Image { get; }
     public byte[] Layer { get; } = AnonymousRegistryFixture.RandomBytes(200_000, seed: 5);
 
     public async Task InitializeAsync()
     {
         TokenServer.Users[User] = Password;
-        Registry = await RegistryClientRegistry.StartAsync(TokenServer.RegistryAuthYaml);
-        Registry.PushAuthorization = new AuthenticationHeaderValue("Bearer",
-            TokenServer.IssueToken(User, [("team/app", ["pull", "push"]), ("team/other", ["pull", "push"])]));
-        Image = await Registry.PushImageAsync("team/app", "1", Layer);
-        await Registry.PushImageAsync("team/other", "1", Layer);
+        var pushToken = TokenServer.IssueToken(User, [("team/app", ["pull", "push"]), ("team/other", ["pull", "push"])]);
+        Registry = await RegistryProcess.StartAsync(new Infrastructure.RegistryOptions
+        {
+            Label = "registry-client-token",
+            TokenAuth = TokenServer.RegistryAuth(pushToken),
+        });
+        await Image.PushAsync(Registry, "team/app", "1");
+        await Image.PushAsync(Registry, "team/other", "1");
     }
 
     public async Task DisposeAsync()
@@ -52,7 +58,7 @@ public sealed class RegistryClientTokenAuthSpecs(TokenRegistryFixture fixture) :
         using var client = Client();
         var manifest = await client.GetManifestAsync(App, "1", CancellationToken.None);
         var sinks = Enumerable.Range(0, 4).Select(_ => new RecordingBlobSink()).ToList();
-        await Task.WhenAll(sinks.Select(s => client.FetchBlobAsync(App, fixture.Image.Layers[0], s, null, CancellationToken.None)));
+        await Task.WhenAll(sinks.Select(s => client.FetchBlobAsync(App, fixture.Image.LayerDescriptors[0], s, null, CancellationToken.None)));
         await client.GetManifestAsync(App, "1", CancellationToken.None);
 
         Assert.Equal(fixture.Image.Digest, manifest.Digest);

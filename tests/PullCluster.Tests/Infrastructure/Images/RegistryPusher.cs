@@ -64,7 +64,7 @@ internal static class RegistryPusher
     private static HttpRequestMessage Request(RegistryProcess registry, HttpMethod method, string relativeOrAbsolute)
     {
         var request = new HttpRequestMessage(method, new Uri(registry.BaseUri, relativeOrAbsolute));
-        if (registry.Credentials is not null) request.Headers.Authorization = registry.Credentials.ToBasicHeader();
+        request.Headers.Authorization = registry.Authorization;
         return request;
     }
 

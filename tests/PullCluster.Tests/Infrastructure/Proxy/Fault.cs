@@ -4,7 +4,13 @@ namespace PullCluster.Tests.Infrastructure;
 public abstract record Fault
 {
     /// <summary>Answers with <paramref name="status"/> and a registry-style JSON error; the registry never sees the request.</summary>
-    public static Fault Status(int status, params (string Name, string Value)[] headers) => new StatusFault(status, headers);
+    public static Fault Status(int status, params (string Name, string Value)[] headers) => new StatusFault(status, headers, JsonError: true);
+
+    /// <summary>
+    /// Answers with <paramref name="status"/> and an empty body, as a load balancer in front of a registry does, so the
+    /// client has no registry error to report; the registry never sees the request.
+    /// </summary>
+    public static Fault BareStatus(int status, params (string Name, string Value)[] headers) => new StatusFault(status, headers, JsonError: false);
 
     public static Fault InternalServerError() => Status(500);
 
@@ -15,7 +21,10 @@ public abstract record Fault
     public static Fault Unauthorized(string challenge = "Basic realm=\"pullcluster-fault-proxy\"") =>
         Status(401, ("WWW-Authenticate", challenge));
 
-    /// <summary>Forwards, then resets the connection after <paramref name="bodyBytes"/> bytes of the response body.</summary>
+    /// <summary>
+    /// Forwards, then ends the connection after <paramref name="bodyBytes"/> bytes of the response body: the client
+    /// gets exactly those bytes, then end of stream, then a reset.
+    /// </summary>
     public static Fault CutAfter(long bodyBytes) => new CutFault(bodyBytes);
 
     /// <summary>Forwards with the body byte at <paramref name="offset"/> inverted (headers untouched).</summary>
@@ -32,9 +41,31 @@ public abstract record Fault
 
     /// <summary>Resets the connection without any response; the registry never sees the request.</summary>
     public static Fault Drop() => new DropFault();
+
+    /// <summary>Forwards without the request's Range header, as a server that does not support ranges answers.</summary>
+    public static Fault IgnoreRange() => new IgnoreRangeFault();
+
+    /// <summary>
+    /// Answers 401 with <paramref name="challenge"/> unless the request carries an Authorization header (any value),
+    /// as a registry requiring auth does; requests that carry one go on to the other faults.
+    /// </summary>
+    public static Fault RequireAuthorization(string challenge = "Basic realm=\"pullcluster-fault-proxy\"") =>
+        new RequireAuthorizationFault(challenge);
+
+    /// <summary>
+    /// Answers 307 pointing at the same target on <paramref name="address"/> (<c>host:port</c>), as registries send
+    /// blob downloads to storage; the registry never sees the request.
+    /// </summary>
+    public static Fault RedirectTo(string address) => new RedirectFault(address);
+
+    /// <summary>Forwards, then sets response header <paramref name="name"/> to <paramref name="value"/>, as a corrupting middlebox would.</summary>
+    public static Fault ForgeHeader(string name, string value) => new ForgeHeaderFault(name, value);
+
+    /// <summary>Forwards the request to <paramref name="target"/> (path and query) instead of the one asked for.</summary>
+    public static Fault RewriteTarget(string target) => new RewriteTargetFault(target);
 }
 
-internal sealed record StatusFault(int Code, IReadOnlyList<(string Name, string Value)> Headers) : Fault
+internal sealed record StatusFault(int Code, IReadOnlyList<(string Name, string Value)> Headers, bool JsonError) : Fault
 {
     public override string ToString() => $"status {Code}";
 }
@@ -67,4 +98,29 @@ internal sealed record ThrottleFault(long BytesPerSecond) : Fault
 internal sealed record DropFault : Fault
 {
     public override string ToString() => "drop";
+}
+
+internal sealed record IgnoreRangeFault : Fault
+{
+    public override string ToString() => "ignore range";
+}
+
+internal sealed record RequireAuthorizationFault(string Challenge) : Fault
+{
+    public override string ToString() => "require authorization";
+}
+
+internal sealed record RedirectFault(string Address) : Fault
+{
+    public override string ToString() => $"redirect to {Address}";
+}
+
+internal sealed record ForgeHeaderFault(string Name, string Value) : Fault
+{
+    public override string ToString() => $"forge {Name}: {Value}";
+}
+
+internal sealed record RewriteTargetFault(string Target) : Fault
+{
+    public override string ToString() => $"rewrite target to {Target}";
 }

@@ -18,6 +18,8 @@ namespace PullCluster.Tests.Infrastructure;
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable, IDisposable
 {
+    private static readonly TimeSpan CutDrainTimeout = TimeSpan.FromSeconds(10);
+
     private readonly TcpListener _listener;
     private readonly string _upstreamHost;
     private readonly int _upstreamPort;
@@ -57,11 +59,13 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
     /// <summary>
     /// Applies <paramref name="fault"/> to the next <paramref name="times"/> requests (or <see cref="FaultRule.Always"/>)
     /// whose target contains <paramref name="pathContains"/> and whose method is <paramref name="method"/> (null: any).
-    /// Several rules can apply to one request: delays add up, a status or drop answers it, body faults combine.
+    /// The first <paramref name="skip"/> matching requests pass the rule by, so rules with growing skips fault
+    /// successive requests differently. Several rules can apply to one request: delays add up, a status, redirect or
+    /// drop answers it, body faults combine.
     /// </summary>
-    public FaultRule Inject(Fault fault, string? pathContains = null, string? method = null, int times = 1)
+    public FaultRule Inject(Fault fault, string? pathContains = null, string? method = null, int times = 1, int skip = 0)
     {
-        var rule = new FaultRule(fault, pathContains, method, times);
+        var rule = new FaultRule(fault, pathContains, method, times, skip);
         lock (_rules) _rules.Add(rule);
         return rule;
     }
@@ -116,6 +120,7 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
         var stream = new NetworkStream(socket, ownsSocket: false);
         var reader = new HttpConnectionReader(stream);
         var abort = false;
+        var cut = false;
         try
         {
             while (!ct.IsCancellationRequested)
@@ -129,16 +134,37 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
         {
             abort = true;
         }
+        catch (ConnectionCutRequested)
+        {
+            cut = true;
+        }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or InvalidDataException or ObjectDisposedException)
         {
             abort = true;
         }
         finally
         {
-            if (abort) socket.LingerState = new LingerOption(true, 0);
+            if (cut) await DeliverAndHangUpAsync(socket);
+            if (abort || cut) socket.LingerState = new LingerOption(true, 0);
             socket.Dispose();
             await stream.DisposeAsync();
             _connections.TryRemove(socket, out _);
+        }
+    }
+
+    /// <summary>Sends FIN after what is already queued, then waits (bounded) for the client to read it all and close.</summary>
+    private async Task DeliverAndHangUpAsync(Socket socket)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        wait.CancelAfter(CutDrainTimeout);
+        var discard = new byte[4096];
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+            while (await socket.ReceiveAsync(discard, SocketFlags.None, wait.Token) > 0) { }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
         }
     }
 
@@ -156,7 +182,7 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
         {
             foreach (var delay in faults.OfType<DelayFault>()) await Task.Delay(delay.Duration, ct);
             if (faults.OfType<DropFault>().Any()) throw new ConnectionAbortRequested();
-            if (faults.OfType<StatusFault>().FirstOrDefault() is { } status)
+            if (Answer(faults, head, target) is { } status)
             {
                 if (head.HasToken("Expect", "100-continue") && requestBody.Kind != BodyKind.None)
                     await clientStream.WriteAsync("HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray(), ct);
@@ -198,6 +224,8 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
         // One upstream connection per request keeps framing simple; the client's connection stays persistent.
         foreach (var hop in new[] { "Connection", "Keep-Alive", "Proxy-Connection" }) head.Remove(hop);
         head.Set("Connection", "close");
+        if (faults.OfType<IgnoreRangeFault>().Any()) head.Remove("Range");
+        if (faults.OfType<RewriteTargetFault>().LastOrDefault() is { } rewrite) head.SetRequestTarget(rewrite.Target);
         if (head.HasToken("Expect", "100-continue"))
         {
             head.Remove("Expect");
@@ -220,6 +248,7 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
         var close = closeAfter || responseBody.Kind == BodyKind.UntilClose;
         foreach (var hop in new[] { "Connection", "Keep-Alive" }) response.Remove(hop);
         if (close) response.Set("Connection", "close");
+        foreach (var forge in faults.OfType<ForgeHeaderFault>()) response.Set(forge.Name, forge.Value);
         record.SetStatus(response.StatusCode);
         await clientStream.WriteAsync(response.Serialize(), ct);
 
@@ -234,8 +263,20 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
         lock (_rules) return _rules.Where(r => r.TryApply(method, target)).Select(r => r.Fault).ToList();
     }
 
+    /// <summary>The status a request is answered with instead of being forwarded, if any of its faults answers it.</summary>
+    private static StatusFault? Answer(IReadOnlyList<Fault> faults, HttpHead head, string target)
+    {
+        if (head.Get("Authorization") is null && faults.OfType<RequireAuthorizationFault>().FirstOrDefault() is { } auth)
+            return new StatusFault(401, [("WWW-Authenticate", auth.Challenge)], JsonError: true);
+        if (faults.OfType<StatusFault>().FirstOrDefault() is { } status) return status;
+        return faults.OfType<RedirectFault>().FirstOrDefault() is { } redirect
+            ? new StatusFault(307, [("Location", $"http://{redirect.Address}{target}")], JsonError: false)
+            : null;
+    }
+
     private static byte[] InjectedResponse(StatusFault fault, bool close)
     {
+        if (!fault.JsonError) return Response(fault.Code, "text/plain; charset=utf-8", "", fault.Headers, close);
         var code = fault.Code switch
         {
             401 => "UNAUTHORIZED",
@@ -268,6 +309,7 @@ public sealed class FaultProxy : IAsyncDisposable, IDisposable
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
+        307 => "Temporary Redirect",
         404 => "Not Found",
         408 => "Request Timeout",
         429 => "Too Many Requests",

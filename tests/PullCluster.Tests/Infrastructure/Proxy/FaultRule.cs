@@ -6,15 +6,18 @@ public sealed class FaultRule
     public const int Always = int.MaxValue;
 
     private int _remaining;
+    private int _toSkip;
     private int _hits;
 
-    internal FaultRule(Fault fault, string? pathContains, string? method, int times)
+    internal FaultRule(Fault fault, string? pathContains, string? method, int times, int skip)
     {
         if (times <= 0) throw new ArgumentOutOfRangeException(nameof(times), times, "a fault rule must apply at least once");
+        if (skip < 0) throw new ArgumentOutOfRangeException(nameof(skip), skip, "a fault rule cannot skip a negative number of requests");
         Fault = fault;
         PathContains = pathContains;
         Method = method;
         _remaining = times;
+        _toSkip = skip;
     }
 
     public Fault Fault { get; }
@@ -32,6 +35,12 @@ public sealed class FaultRule
     {
         if (Method is not null && !string.Equals(Method, method, StringComparison.OrdinalIgnoreCase)) return false;
         if (PathContains is not null && !target.Contains(PathContains, StringComparison.Ordinal)) return false;
+        while (true)
+        {
+            var toSkip = Volatile.Read(ref _toSkip);
+            if (toSkip <= 0) break;
+            if (Interlocked.CompareExchange(ref _toSkip, toSkip - 1, toSkip) == toSkip) return false;
+        }
         while (true)
         {
             var remaining = Volatile.Read(ref _remaining);

@@ -37,7 +37,7 @@ internal sealed class FaultedBody
             var n = segment.Length;
             if (_cutAfter is { } cut)
             {
-                if (_offset >= cut) throw new ConnectionAbortRequested();
+                if (_offset >= cut) throw new ConnectionCutRequested();
                 n = (int)Math.Min(n, cut - _offset);
             }
             if (_stall is { } stall && !_stalled)
@@ -82,3 +82,9 @@ internal sealed class FaultedBody
 
 /// <summary>Thrown inside the proxy to reset the client connection (RST) instead of finishing the response.</summary>
 internal sealed class ConnectionAbortRequested : Exception;
+
+/// <summary>
+/// Thrown inside the proxy to end the client connection mid-response once the client has every byte sent so far;
+/// an immediate reset would throw away what is still in flight, and the client would see less than the cut promises.
+/// </summary>
+internal sealed class ConnectionCutRequested : Exception;

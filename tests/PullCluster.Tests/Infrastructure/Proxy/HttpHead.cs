@@ -11,7 +11,7 @@ internal sealed class HttpHead
         Fields = fields;
     }
 
-    public string StartLine { get; }
+    public string StartLine { get; private set; }
 
     public List<KeyValuePair<string, string>> Fields { get; }
 
@@ -37,6 +37,13 @@ internal sealed class HttpHead
             if (parts.Length != 3) throw new InvalidDataException($"malformed HTTP request line '{StartLine}'");
             return (parts[0], parts[1], parts[2]);
         }
+    }
+
+    /// <summary>Sends a request elsewhere on the same server: replaces the target of the request line.</summary>
+    public void SetRequestTarget(string target)
+    {
+        var (method, _, version) = RequestLine;
+        StartLine = $"{method} {target} {version}";
     }
 
     public int StatusCode

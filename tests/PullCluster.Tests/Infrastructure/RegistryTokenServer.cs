@@ -1,18 +1,19 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 
-namespace PullCluster.Tests.Registry;
+namespace PullCluster.Tests.Infrastructure;
 
 /// <summary>
 /// A Docker-style token server for a registry configured with "auth: token": answers GET /token?service=…&amp;scope=…
 /// with an RS256 JWT whose x5c header carries a self-signed certificate that the registry trusts through its
 /// rootcertbundle. Known users get the actions they ask for; anonymous callers get a token granting nothing.
 /// </summary>
-public sealed class RegistryClientTokenServer : IAsyncDisposable
+public sealed class RegistryTokenServer : IAsyncDisposable
 {
     public const string Issuer = "pullcluster-specs-issuer";
     public const string Service = "pullcluster-specs-registry";
@@ -23,13 +24,13 @@ public sealed class RegistryClientTokenServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public RegistryClientTokenServer()
+    public RegistryTokenServer()
     {
         var request = new CertificateRequest("CN=pullcluster-specs-token-signer", _key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign, true));
         _certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        Port = RegistryClientRegistry.FreePort();
+        Port = FreePort.Next();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
         _listener.Start();
         _loop = Task.Run(AcceptLoopAsync);
@@ -47,19 +48,9 @@ public sealed class RegistryClientTokenServer : IAsyncDisposable
     public int Requests => _requests;
     private int _requests;
 
-    /// <summary>The registry's "auth:" section, with the certificate bundle written into <paramref name="directory"/>.</summary>
-    public string RegistryAuthYaml(string directory)
-    {
-        var bundle = Path.Combine(directory, "token-root.pem");
-        File.WriteAllText(bundle, _certificate.ExportCertificatePem());
-        return $"""
-              token:
-                realm: {Realm}
-                service: {Service}
-                issuer: {Issuer}
-                rootcertbundle: {bundle}
-            """;
-    }
+    /// <summary>Token auth for a registry trusting this server; its pushes and deletes use <paramref name="pushToken"/>.</summary>
+    public RegistryTokenAuth RegistryAuth(string pushToken) =>
+        new(Realm, Service, Issuer, _certificate.ExportCertificatePem(), new AuthenticationHeaderValue("Bearer", pushToken));
 
     public string IssueToken(string subject, IEnumerable<(string Name, string[] Actions)> repositories)
     {
