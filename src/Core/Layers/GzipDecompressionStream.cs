@@ -7,7 +7,7 @@ namespace PullCluster.Core.Layers;
 /// Read-only gzip decoder on the zlib-ng that ships with .NET. Unlike GZipStream it fails on a stream that ends inside
 /// a member (truncated download) and on bytes after the last member; concatenated members are read as one stream.
 /// </summary>
-internal sealed unsafe class GzipDecompressionStream : Stream
+internal sealed unsafe class GzipDecompressionStream : ReadOnlyStream
 {
     private const int InputSize = 256 << 10;
 
@@ -94,13 +94,4 @@ internal sealed unsafe class GzipDecompressionStream : Stream
 
     ~GzipDecompressionStream() => Dispose(false);
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
