@@ -15,7 +15,7 @@ namespace PullCluster.Tests.Recovery;
 public abstract class CrashRecoverySpecs(RecoveryFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
     private const long Slow = 3L << 20;
-    private static readonly TimeSpan KillTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(10);
 
     private RecoveryRun? _run;
 
@@ -66,8 +66,10 @@ public abstract class CrashRecoverySpecs(RecoveryFixture fixture, ITestOutputHel
         BlobFetches.AssertServedOnceOrResumed(RegistryLog.BlobGets(start), proxy, app.Blobs, partials);
         var servedAfter = BlobFetches.BytesSince(proxy, restart);
         Assert.Equal(missing, servedAfter);
+        Assert.Equal(servedAfter, result.BytesFetched);
         Assert.True(servedAfter < app.BlobBytes, $"{servedAfter} bytes served after the restart, the whole image is {app.BlobBytes}");
         await Run.AssertRootfsEqualsAsync(restarted, image, await fixture.ExpectedRootfsAsync(app));
+        await AssertAttachedToTheResumedPullAsync(restarted, image);
 
         var cold = await Run.StartNodeAsync(store: Run.NewStore("cold"));
         var coldResult = (await cold.PullAsync(image)).Result;
@@ -124,7 +126,7 @@ public abstract class CrashRecoverySpecs(RecoveryFixture fixture, ITestOutputHel
         var node = await Run.StartNodeAsync(new Dictionary<string, string> { ["PULLCLUSTER_FAILPOINT"] = "after-layer-commit" });
         var interrupted = await node.PullAsync(image);
         Assert.True(interrupted.Interrupted, $"the pull ended although the failpoint was armed: {interrupted.Final}");
-        Assert.Equal(137, await node.WaitForExitAsync(KillTimeout));
+        Assert.Equal(137, await node.WaitForExitAsync(ExitTimeout));
         Assert.Contains("failpoint after-layer-commit", node.Log);
         Assert.Equal([app.ChainIds[0].Hex], Run.Files.LayerDirectories());
         var partials = Run.Files.Partials();
@@ -178,11 +180,26 @@ public abstract class CrashRecoverySpecs(RecoveryFixture fixture, ITestOutputHel
         Assert.Contains($"resuming the pull of {toolsImage}", restarted.Log);
         BlobFetches.AssertServedOnceOrResumed(RegistryLog.BlobGets(start), proxy, blobs, partials);
         Assert.Equal(missing, BlobFetches.BytesSince(proxy, restart));
+        Assert.Equal(missing, resumed.Sum(r => r.Result.BytesFetched));
         await Run.AssertRootfsEqualsAsync(restarted, appImage, await fixture.ExpectedRootfsAsync(app));
         await Run.AssertRootfsEqualsAsync(restarted, toolsImage, await fixture.ExpectedRootfsAsync(tools));
+        await AssertAttachedToTheResumedPullAsync(restarted, appImage);
+        await AssertAttachedToTheResumedPullAsync(restarted, toolsImage);
         foreach (var (name, progress) in atKill) Run.WriteLine($"[{Journal}] {name} at the kill: {NodeProcess.Describe(progress)}");
         Run.WriteLine($"[{Journal}] {blobs.Sum(b => b.Size)} distinct blob bytes; {missing} fetched after the restart; " +
             $"both pulls complete {restartToDone.TotalSeconds:F2} s after it");
+    }
+
+    /// <summary>
+    /// The pull sent after the restart joined the resumed one rather than running a second time: the node pulled the
+    /// image once. (The gateway answers pings before the journal is ready, and pulls wait for it, so the request
+    /// always finds the resumed pull running.) Called a while after the pull's reply, as the node logs asynchronously.
+    /// </summary>
+    private static async Task AssertAttachedToTheResumedPullAsync(NodeProcess node, string image)
+    {
+        var pulled = $"pulled {image} (";
+        await node.WaitForLogAsync(pulled, TimeSpan.FromSeconds(10));
+        Assert.Single(node.LogLines, l => l.Contains(pulled, StringComparison.Ordinal));
     }
 }
 

@@ -13,7 +13,7 @@ namespace PullCluster.Tests.Recovery;
 public abstract class JournalScaleSpecs(RecoveryFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
     private const int BlobCount = 100_000;
-    private static readonly TimeSpan AdoptionBound = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan AdoptionBound = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(60);
 
     private RecoveryRun? _run;

@@ -30,10 +30,10 @@ public sealed class StoreContents(string store)
     public IReadOnlyList<string> LayerDirectories()
     {
         var dir = Path.Combine(store, "layers", "sha256");
-        return Directory.Exists(dir) ? Directory.EnumerateDirectories(dir).Select(Path.GetFileName).ToList()! : [];
+        return Directory.Exists(dir) ? Directory.EnumerateDirectories(dir).Select(d => Path.GetFileName(d)).ToList() : [];
     }
 
     /// <summary>Whatever is left in layers/staging.</summary>
     public IReadOnlyList<string> StagingEntries() =>
-        Directory.Exists(Staging) ? Directory.EnumerateFileSystemEntries(Staging).Select(Path.GetFileName).ToList()! : [];
+        Directory.Exists(Staging) ? Directory.EnumerateFileSystemEntries(Staging).Select(e => Path.GetFileName(e)).ToList() : [];
 }
