@@ -57,8 +57,11 @@ public abstract class ReconciliationSpecs(RecoveryFixture fixture, ITestOutputHe
         await log.WaitForQuietAsync();
 
         Assert.Equal(app.Image.Digest.ToString(), result.ManifestDigest);
-        var fetched = log.GetsPerBlob(restart).Select(kv => $"{kv.Key} x{kv.Value}").Order(StringComparer.Ordinal);
-        Assert.Equal(new[] { deleted, corrupt }.Select(d => $"{d} x1").Order(StringComparer.Ordinal), fetched);
+        var fetched = log.GetsPerBlob(restart).Select(kv => $"{kv.Key} x{kv.Value}").Order(StringComparer.Ordinal).ToList();
+        var expected = new[] { deleted, corrupt }.Select(d => $"{d} x1").Order(StringComparer.Ordinal).ToList();
+        Assert.True(expected.SequenceEqual(fetched),
+            $"the pull after the restart must fetch exactly the forgotten blobs, {deleted} (deleted) and {corrupt} (corrupt), once each; " +
+            $"it fetched [{string.Join(", ", fetched)}]");
         Assert.True(Run.Files.HasBlob(deleted) && Run.Files.HasBlob(corrupt), "the pull did not put the forgotten blobs back in the store");
         await Run.AssertRootfsEqualsAsync(restarted, image, await fixture.ExpectedRootfsAsync(app));
     }
