@@ -1,0 +1,409 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using PullCluster.Core.Gateway;
+
+namespace PullCluster.Tests.Infrastructure;
+
+/// <summary>
+/// A PullCluster node (<c>dotnet pullcluster-node.dll</c> from the test output) as a separate OS process on
+/// 127.0.0.1:&lt;free port&gt;, driven through its gateway the way the CLI drives it. Its stdout and stderr go to
+/// <see cref="LogPath"/> and <see cref="Log"/>. It can be killed like a power cut (<see cref="Kill9"/>) or stopped
+/// (<see cref="StopAsync"/>); dispose kills it if it still runs.
+/// </summary>
+/// <remarks>
+/// A small shell watchdog reads a pipe from this process and SIGKILLs the node when the pipe closes, so a test
+/// host that crashes leaves no node behind.
+/// </remarks>
+public sealed partial class NodeProcess : IAsyncDisposable
+{
+    public const string BinaryName = "pullcluster-node.dll";
+
+    private const string WatchdogScript = """read -r _; kill -9 "$1" 2>/dev/null""";
+
+    private static readonly string[] InheritedSettings =
+        ["PULLCLUSTER_FAILPOINT", "PULLCLUSTER_POSTGRES", "PULLCLUSTER_NODE", "PULLCLUSTER_STORE", "PULLCLUSTER_CONFIG", "PULLCLUSTER_REMOTE"];
+
+    private readonly Process _process;
+    private readonly Process _watchdog;
+    private readonly StreamWriter _logFile;
+    private readonly List<string> _lines = [];
+    private readonly Stopwatch _sinceSpawn;
+    private readonly int _pid;
+    private int? _exitCodeAfterDispose;
+    private int _disposed;
+
+    private NodeProcess(Process process, Process watchdog, StreamWriter logFile, string logPath, string store, int port, Stopwatch sinceSpawn)
+    {
+        _process = process;
+        _watchdog = watchdog;
+        _logFile = logFile;
+        LogPath = logPath;
+        Store = store;
+        Port = port;
+        _sinceSpawn = sinceSpawn;
+        _pid = process.Id;
+    }
+
+    /// <summary>How a node is started besides its store.</summary>
+    /// <param name="Postgres">An Npgsql connection string for <c>--postgres</c>; null keeps the journal in SQLite.</param>
+    /// <param name="Environment">Extra variables, e.g. PULLCLUSTER_FAILPOINT.</param>
+    /// <param name="StartTimeout">How long the gateway may take to answer a ping.</param>
+    public sealed record Options(string? Postgres = null, IReadOnlyDictionary<string, string>? Environment = null, TimeSpan? StartTimeout = null);
+
+    /// <summary>What a gateway request got: the final reply (null when the connection ended without one) and every progress line.</summary>
+    public sealed record Outcome(GatewayReply? Final, IReadOnlyList<PullProgressDto> Progress, TimeSpan Elapsed)
+    {
+        /// <summary>The node went away (killed, crashed) before answering.</summary>
+        public bool Interrupted => Final is null;
+
+        public PullProgressDto? LastProgress => Progress.Count > 0 ? Progress[^1] : null;
+
+        /// <summary>The pull's result; throws with the node's error message when the pull did not succeed.</summary>
+        public PullResultDto Result => Final switch
+        {
+            { Kind: GatewayKinds.Result, Result: { } result } => result,
+            { Kind: GatewayKinds.Error } error => throw new InvalidOperationException($"the node answered with an error: {error.Message}"),
+            { } other => throw new InvalidOperationException($"the node answered '{other.Kind}' ({other.Message}) where a pull result was expected"),
+            null => throw new InvalidOperationException("the node closed the connection without a final reply"),
+        };
+    }
+
+    public static string BinaryPath => Path.Combine(AppContext.BaseDirectory, BinaryName);
+
+    public string Store { get; }
+
+    public int Port { get; }
+
+    /// <summary><c>127.0.0.1:port</c>, the node's --node address.</summary>
+    public string Address => $"127.0.0.1:{Port}";
+
+    public int ProcessId => _pid;
+
+    public string LogPath { get; }
+
+    /// <summary>Everything the node wrote to stdout and stderr so far.</summary>
+    public string Log
+    {
+        get { lock (_lines) return string.Join('\n', _lines); }
+    }
+
+    /// <summary>The log's lines so far.</summary>
+    public IReadOnlyList<string> LogLines
+    {
+        get { lock (_lines) return _lines.ToArray(); }
+    }
+
+    /// <summary>From spawning the process to its gateway's first pong.</summary>
+    public TimeSpan StartupTime { get; private set; }
+
+    /// <summary>Time since the process was spawned.</summary>
+    public TimeSpan Uptime => _sinceSpawn.Elapsed;
+
+    public bool HasExited => Volatile.Read(ref _disposed) != 0 || _process.HasExited;
+
+    /// <summary>The exit code once the node has exited (137 after SIGKILL); null while it runs.</summary>
+    public int? ExitCode => Volatile.Read(ref _disposed) != 0 ? _exitCodeAfterDispose : _process.HasExited ? _process.ExitCode : null;
+
+    /// <summary>Starts a node on <paramref name="store"/> and waits until its gateway answers a ping.</summary>
+    public static async Task<NodeProcess> StartAsync(string store, Options? options = null)
+    {
+        options ??= new Options();
+        const int attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            var node = Spawn(store, FreePort.Next(), options);
+            try
+            {
+                await node.WaitUntilAnsweringAsync(options.StartTimeout ?? TimeSpan.FromSeconds(60));
+                return node;
+            }
+            catch (PortTakenException) when (attempt < attempts)
+            {
+                await node.DisposeAsync();
+            }
+            catch
+            {
+                await node.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    private static NodeProcess Spawn(string store, int port, Options options)
+    {
+        if (!File.Exists(BinaryPath))
+            throw new FileNotFoundException($"the node binary {BinaryPath} is missing: the test project must reference src/Host", BinaryPath);
+        Directory.CreateDirectory(store);
+        var psi = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = store,
+        };
+        foreach (var a in new[] { BinaryPath, "--node", $"127.0.0.1:{port}", "--store", store }) psi.ArgumentList.Add(a);
+        if (options.Postgres is { } postgres)
+        {
+            psi.ArgumentList.Add("--postgres");
+            psi.ArgumentList.Add(postgres);
+        }
+        foreach (var name in InheritedSettings) psi.Environment.Remove(name);
+        foreach (var (k, v) in options.Environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+
+        var logPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(store).TrimEnd('/'))!,
+            $"{Path.GetFileName(Path.GetFullPath(store).TrimEnd('/'))}-node-{DateTime.UtcNow:HHmmss.fff}-{port}.log");
+        var logFile = new StreamWriter(logPath, append: true) { AutoFlush = true };
+        var clock = Stopwatch.StartNew();
+        var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {psi.FileName} {BinaryPath}");
+        process.StandardInput.Close();
+        var watchdog = StartWatchdog(process.Id);
+        var node = new NodeProcess(process, watchdog, logFile, logPath, store, port, clock);
+        process.OutputDataReceived += (_, e) => node.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => node.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return node;
+    }
+
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    private static Process StartWatchdog(int pid)
+    {
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in new[] { "-c", WatchdogScript, "node-watchdog", pid.ToString() }) psi.ArgumentList.Add(a);
+        return Process.Start(psi) ?? throw new InvalidOperationException("could not start the node watchdog (/bin/sh)");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_lines)
+        {
+            _lines.Add(line);
+            _logFile.WriteLine(line);
+        }
+    }
+
+    private async Task WaitUntilAnsweringAsync(TimeSpan timeout)
+    {
+        while (_sinceSpawn.Elapsed < timeout)
+        {
+            if (_process.HasExited)
+            {
+                _process.WaitForExit();
+                if (Log.Contains("Address already in use", StringComparison.Ordinal)) throw new PortTakenException();
+                throw new InvalidOperationException($"node on {Address} (store {Store}) exited with {_process.ExitCode} during start-up; log ends:\n{LogTail()}");
+            }
+            try
+            {
+                var pong = await RequestAsync(new GatewayRequest(GatewayOps.Ping), TimeSpan.FromSeconds(5));
+                if (pong.Final is { Kind: GatewayKinds.Ok })
+                {
+                    StartupTime = _sinceSpawn.Elapsed;
+                    return;
+                }
+            }
+            catch (Exception e) when (e is SocketException or IOException or TimeoutException)
+            {
+            }
+            await Task.Delay(25);
+        }
+        throw new TimeoutException($"node on {Address} (store {Store}) did not answer a ping within {timeout}; log ends:\n{LogTail()}");
+    }
+
+    /// <summary>Pulls <paramref name="image"/> through the gateway, as <c>pullcluster pull</c> does; progress lines go to <paramref name="onProgress"/>.</summary>
+    public Task<Outcome> PullAsync(string image, Action<PullProgressDto>? onProgress = null, TimeSpan? timeout = null) =>
+        RequestAsync(new GatewayRequest(GatewayOps.Pull, Image: image), timeout ?? TimeSpan.FromMinutes(3), onProgress);
+
+    /// <summary>Writes the image's flattened root filesystem to <paramref name="dir"/> (gateway op rootfs); throws unless the node says ok.</summary>
+    public async Task RootfsAsync(string image, string dir)
+    {
+        var outcome = await RequestAsync(new GatewayRequest(GatewayOps.Rootfs, Image: image, Dir: dir), TimeSpan.FromMinutes(2));
+        if (outcome.Final is not { Kind: GatewayKinds.Ok })
+            throw new InvalidOperationException(
+                $"node {Address} could not write the rootfs of {image} to {dir}: {outcome.Final?.Kind ?? "no reply"} {outcome.Final?.Message}");
+    }
+
+    public Task<Outcome> PingAsync() => RequestAsync(new GatewayRequest(GatewayOps.Ping), TimeSpan.FromSeconds(10));
+
+    /// <summary>
+    /// Sends one request and reads replies until a final one. A connection the node closes without a final reply
+    /// (it was killed) gives an <see cref="Outcome"/> with no Final; throws TimeoutException after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<Outcome> RequestAsync(GatewayRequest request, TimeSpan timeout, Action<PullProgressDto>? onProgress = null)
+    {
+        var clock = Stopwatch.StartNew();
+        using var cts = new CancellationTokenSource(timeout);
+        using var client = new TcpClient { NoDelay = true };
+        var progress = new List<PullProgressDto>();
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, Port, cts.Token);
+            var stream = client.GetStream();
+            var line = JsonSerializer.SerializeToUtf8Bytes(request, GatewayJson.Default.GatewayRequest);
+            await stream.WriteAsync(line, cts.Token);
+            await stream.WriteAsync("\n"u8.ToArray(), cts.Token);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            while (await ReadLineOrEndAsync(reader, cts.Token) is { } text)
+            {
+                if (string.IsNullOrWhiteSpace(text)) continue;
+                var reply = JsonSerializer.Deserialize(text, GatewayJson.Default.GatewayReply)
+                    ?? throw new InvalidDataException($"node {Address} sent an empty reply line");
+                if (!GatewayKinds.IsFinal(reply.Kind))
+                {
+                    if (reply.Progress is { } p)
+                    {
+                        progress.Add(p);
+                        onProgress?.Invoke(p);
+                    }
+                    continue;
+                }
+                return new Outcome(reply, progress, clock.Elapsed);
+            }
+            return new Outcome(null, progress, clock.Elapsed);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            throw new TimeoutException(
+                $"node {Address} did not finish the {request.Op} of {request.Image ?? "-"} within {timeout}; last progress: " +
+                $"{(progress.Count > 0 ? Describe(progress[^1]) : "none")}");
+        }
+    }
+
+    /// <summary>A line, or null when the node closed or reset the connection.</summary>
+    private static async Task<string?> ReadLineOrEndAsync(StreamReader reader, CancellationToken ct)
+    {
+        try
+        {
+            return await reader.ReadLineAsync(ct);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One line per layer: state and bytes, for failure messages and test output.</summary>
+    public static string Describe(PullProgressDto progress) =>
+        string.Join("; ", progress.Layers.Select(l => $"{l.Digest[..19]} {l.State} {l.Done}/{l.Size}"));
+
+    /// <summary>Waits for a log line containing <paramref name="text"/> and returns it.</summary>
+    public async Task<string> WaitForLogAsync(string text, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        var searched = 0;
+        string? Search()
+        {
+            lock (_lines)
+            {
+                for (; searched < _lines.Count; searched++)
+                    if (_lines[searched].Contains(text, StringComparison.Ordinal)) return _lines[searched];
+            }
+            return null;
+        }
+        while (true)
+        {
+            if (Search() is { } line) return line;
+            if (_process.HasExited)
+            {
+                _process.WaitForExit();
+                return Search() ?? throw new InvalidOperationException(
+                    $"node {Address} exited with {_process.ExitCode} before logging '{text}'; log ends:\n{LogTail()}");
+            }
+            if (clock.Elapsed > timeout)
+                throw new TimeoutException($"node {Address} logged no line containing '{text}' within {timeout}; log ends:\n{LogTail()}");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>The last <paramref name="lines"/> lines of the log, for failure messages.</summary>
+    public string LogTail(int lines = 40)
+    {
+        lock (_lines) return string.Join('\n', _lines.TakeLast(lines));
+    }
+
+    /// <summary>SIGKILL, as a power cut or the OOM killer ends a process; returns once it has exited.</summary>
+    public void Kill9()
+    {
+        if (!_process.HasExited)
+        {
+            try
+            {
+                _process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+        _process.WaitForExit();
+    }
+
+    /// <summary>Waits for the node to end by itself (a failpoint); throws if it still runs after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"node {Address} still runs after {timeout}; log ends:\n{LogTail()}");
+        }
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGTERM, a clean shutdown; SIGKILL and throw if it takes longer than <paramref name="timeout"/> (default 30 s).</summary>
+    public async Task StopAsync(TimeSpan? timeout = null)
+    {
+        if (_process.HasExited) return;
+        if (Kill(_process.Id, SigTerm) != 0 && !_process.HasExited)
+            throw new InvalidOperationException($"SIGTERM to node {Address} (pid {_process.Id}) failed: errno {Marshal.GetLastPInvokeError()}");
+        var limit = timeout ?? TimeSpan.FromSeconds(30);
+        using var cts = new CancellationTokenSource(limit);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill9();
+            throw new TimeoutException($"node {Address} did not stop within {limit} of SIGTERM and was killed; log ends:\n{LogTail()}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Kill9();
+        // The watchdog goes first so that closing its pipe cannot send a SIGKILL to a reused pid.
+        try
+        {
+            _watchdog.Kill();
+            await _watchdog.WaitForExitAsync();
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _watchdog.StandardInput.Close();
+        _watchdog.Dispose();
+        _exitCodeAfterDispose = _process.ExitCode;
+        _process.Dispose();
+        lock (_lines) _logFile.Dispose();
+    }
+
+    public override string ToString() => $"node {Address} (store {Store}, pid {_pid})";
+
+    private const int SigTerm = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+
+    private sealed class PortTakenException : Exception;
+}
