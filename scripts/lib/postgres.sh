@@ -1,7 +1,7 @@
 # Sourced by PullCluster's test script: a running PostgreSQL 15 cluster with the pullcluster role.
 #
 # ensure_postgres  creates cluster 15/main if missing, starts it if down (it stays running: it is a
-# system service), creates role and database pullcluster (password pullcluster) if absent, and
+# system service), creates role pullcluster (password pullcluster, CREATEDB) and database pullcluster if absent, and
 # exports PULLCLUSTER_TEST_PG for the tests.
 
 pg_cluster_field() { # pg_cluster_field N -> column N of `pg_lsclusters` for 15/main
@@ -31,7 +31,10 @@ ensure_postgres() {
   done
   pg_isready -q -h 127.0.0.1 -p "$port" || { echo "PostgreSQL 15/main does not accept connections on 127.0.0.1:$port" >&2; return 1; }
   if [ "$(pg_as_postgres "$port" "SELECT 1 FROM pg_roles WHERE rolname = 'pullcluster'")" != 1 ]; then
-    pg_as_postgres "$port" "CREATE ROLE pullcluster LOGIN PASSWORD 'pullcluster'" || return 1
+    pg_as_postgres "$port" "CREATE ROLE pullcluster LOGIN CREATEDB PASSWORD 'pullcluster'" || return 1
+  else
+    # Each test gets a database of its own, created and dropped by the role.
+    pg_as_postgres "$port" "ALTER ROLE pullcluster CREATEDB" || return 1
   fi
   if [ "$(pg_as_postgres "$port" "SELECT 1 FROM pg_database WHERE datname = 'pullcluster'")" != 1 ]; then
     pg_as_postgres "$port" "CREATE DATABASE pullcluster OWNER pullcluster" || return 1

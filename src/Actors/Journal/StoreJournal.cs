@@ -27,6 +27,7 @@ public sealed class StoreJournal : ReceivePersistentActor
     private JournalState _state = new();
     private JournalReady? _ready;
     private int _unreadable;
+    private int _sinceSnapshot;
     private TimeSpan _recoveryTime;
 
     public StoreJournal(string persistenceId, NodeServices services, bool verifyOnStart)
@@ -37,6 +38,7 @@ public sealed class StoreJournal : ReceivePersistentActor
 
         Recover<SnapshotOffer>(offer =>
         {
+            _sinceSnapshot = 0;
             if (offer.Snapshot is JournalSnapshot snapshot) _state = snapshot.ToState();
             else _log.Warning("store journal snapshot {0} could not be read; reconciliation with the disk replaces it", offer.Metadata.SequenceNr);
         });
@@ -45,7 +47,11 @@ public sealed class StoreJournal : ReceivePersistentActor
             _unreadable++;
             _log.Warning("dropped an unreadable store journal row ({0}: {1}); reconciliation with the disk replaces it", e.Manifest, e.Error);
         });
-        Recover<IJournalEvent>(e => _state.Apply(e));
+        Recover<IJournalEvent>(e =>
+        {
+            _state.Apply(e);
+            _sinceSnapshot++;
+        });
         Recover<RecoveryCompleted>(_ => BeginReconcile());
 
         Command<AwaitJournalReady>(_ =>
@@ -87,9 +93,8 @@ public sealed class StoreJournal : ReceivePersistentActor
 
     private void OnReconciled(Reconciled reconciled)
     {
-        foreach (var e in reconciled.Corrections)
-            _log.Info("store journal corrected: {0}", e);
-        PersistAll(reconciled.Corrections, e => _state.Apply(e));
+        LogCorrections(reconciled.Corrections);
+        PersistAll(reconciled.Corrections, Applied);
         DeferAsync(reconciled, r => SetReady(r.Elapsed, r.Corrections));
         if (_verifyOnStart)
         {
@@ -118,12 +123,38 @@ public sealed class StoreJournal : ReceivePersistentActor
             $"{report.LayersAdopted} adopted; {report.UnreadableRows} unreadable rows dropped)");
         foreach (var w in _readyWaiters) w.Tell(_ready);
         _readyWaiters.Clear();
+        // A long replay is worth a snapshot now, so the next start does not replay it again.
+        if (_sinceSnapshot >= SnapshotEvery)
+        {
+            _sinceSnapshot = 0;
+            SaveSnapshot(JournalSnapshot.From(_state));
+        }
     }
 
     private void PersistCorrections(IReadOnlyList<IJournalEvent> corrections)
     {
         foreach (var e in corrections) _log.Warning("store journal corrected after verification: {0}", e);
-        PersistAll(corrections, e => _state.Apply(e));
+        PersistAll(corrections, Applied);
+    }
+
+    // What was lost is named one by one (it is rare and it is what an operator looks for); what was adopted
+    // can be a whole store the journal never saw, so past a few names it is counted.
+    private void LogCorrections(IReadOnlyList<IJournalEvent> corrections)
+    {
+        const int named = 20;
+        foreach (var e in corrections.OfType<ContentForgotten>()) _log.Info("store journal corrected: {0}", e);
+        var adopted = corrections.Where(e => e is not ContentForgotten).ToList();
+        foreach (var e in adopted.Take(named)) _log.Info("store journal corrected: {0}", e);
+        if (adopted.Count > named) _log.Info("store journal corrected: {0} more blobs and layers adopted from the disk", adopted.Count - named);
+    }
+
+    private void Applied(IJournalEvent e)
+    {
+        _state.Apply(e);
+        // Counted rather than taken from the sequence number, which a batch of corrections can step over.
+        if (++_sinceSnapshot < SnapshotEvery) return;
+        _sinceSnapshot = 0;
+        SaveSnapshot(JournalSnapshot.From(_state));
     }
 
     private void PersistThenReply(IJournalEvent e, object? reply)
@@ -131,9 +162,8 @@ public sealed class StoreJournal : ReceivePersistentActor
         var sender = Sender;
         Persist(e, persisted =>
         {
-            _state.Apply(persisted);
+            Applied(persisted);
             if (reply is not null) sender.Tell(reply);
-            if (LastSequenceNr % SnapshotEvery == 0) SaveSnapshot(JournalSnapshot.From(_state));
         });
     }
 }

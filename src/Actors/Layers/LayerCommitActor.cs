@@ -92,7 +92,8 @@ public sealed class LayerCommitActor : ReceiveActor
 
     private void Start(CommitLayer request)
     {
-        if (_services.Layers.Has(_chainId))
+        var layerPresent = _services.Layers.Has(_chainId);
+        if (layerPresent && _services.Content.Has(request.Blob.Digest))
         {
             Sender.Tell(new LayerCommitted(_chainId, LayerPath, BlobOrigin.Stored, 0));
             return;
@@ -100,6 +101,15 @@ public sealed class LayerCommitActor : ReceiveActor
         Context.SetReceiveTimeout(null);
         _request = request;
         _requesters.Add(Sender);
+        if (layerPresent)
+        {
+            // The layer survived but its blob did not (reconciliation forgot it): the image must still hold
+            // the blob the registry served, for export and for peers, so fetch it without unpacking again.
+            _committedPath = LayerPath;
+            _blobs.Tell(new FetchBlob(request.Source, request.Blob));
+            Become(Working);
+            return;
+        }
         _parentCommitted = request.Parent is null;
         if (request.Parent is { } parent) Context.Parent.Tell(new AwaitLayer(parent));
         _blobs.Tell(new FetchBlob(request.Source, request.Blob));
@@ -126,6 +136,11 @@ public sealed class LayerCommitActor : ReceiveActor
         Receive<BlobAvailable>(blob =>
         {
             _blob = blob;
+            if (_committedPath is not null)
+            {
+                Done(_committedPath);
+                return;
+            }
             _state = LayerStates.Downloaded;
             Publish(Status(_state));
             _cpuSlots.Tell(new AcquireSlot());

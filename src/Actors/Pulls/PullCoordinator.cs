@@ -58,7 +58,10 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
 
         Receive<AttachToPull>(a =>
         {
-            _subscribers.Add(a.Subscriber);
+            // A pull resumed after a restart has no caller of its own: the first to attach takes that place,
+            // and with it the account of the bytes the pull fetched.
+            if (_subscribers is [var only] && only.IsNobody()) _subscribers[0] = a.Subscriber;
+            else _subscribers.Add(a.Subscriber);
             if (_progress.Length > 0) a.Subscriber.Tell(new PullProgress(_image.ToString(), _progress));
         });
         Receive<Resolved>(OnResolved);
