@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using PullCluster.Actors.Blobs;
+using PullCluster.Actors.Durability;
 using PullCluster.Actors.Entities;
 using PullCluster.Actors.Journal;
 using PullCluster.Actors.Layers;
@@ -11,7 +12,7 @@ using PullCluster.Core.Formats;
 namespace PullCluster.Actors;
 
 /// <summary>
-/// Starts a node's actors in an actor system: the two slot pools, the blob and layer regions (one entity
+/// Starts a node's actors in an actor system: the two slot pools, the layers' sync barrier, the blob and layer regions (one entity
 /// per digest / chain ID) and the PullManager at /user/pulls, which is the address callers send to.
 /// </summary>
 public static class PullNode
@@ -34,7 +35,8 @@ public static class PullNode
         var downloads = system.ActorOf(WorkSlots.Props("downloads", settings.MaxConcurrentDownloads), "download-slots");
         var cpu = system.ActorOf(WorkSlots.Props("cpu", settings.MaxConcurrentCpuJobs), "cpu-slots");
         var blobs = system.ActorOf(LocalEntityRegion.Props(id => BlobActor.Props(Digest.Parse(id), services, downloads, journal)), "blobs");
-        var layers = system.ActorOf(LocalEntityRegion.Props(id => LayerCommitActor.Props(Digest.Parse(id), services, blobs, cpu, journal)), "layers");
+        var sync = system.ActorOf(SyncBarrier.Props(services.Layout.LayerStaging, services.Layers.SyncOnCommit), "layer-sync");
+        var layers = system.ActorOf(LocalEntityRegion.Props(id => LayerCommitActor.Props(Digest.Parse(id), services, blobs, cpu, journal, sync)), "layers");
         return system.ActorOf(PullManager.Props(services, blobs, layers, journal), PullsName);
     }
 }

@@ -160,7 +160,10 @@ public sealed class StoreJournal : ReceivePersistentActor
     private void PersistThenReply(IJournalEvent e, object? reply)
     {
         var sender = Sender;
-        Persist(e, persisted =>
+        // Asynchronous persists keep accepting records while earlier ones are written, so the journal can
+        // write the records of many layers committing together in one transaction (one fsync) instead of
+        // one each; handlers still run in order, and each reply still waits for its own record.
+        PersistAsync(e, persisted =>
         {
             Applied(persisted);
             if (reply is not null) sender.Tell(reply);

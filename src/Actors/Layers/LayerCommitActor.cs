@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using PullCluster.Actors.Blobs;
+using PullCluster.Actors.Durability;
 using PullCluster.Actors.Entities;
 using PullCluster.Actors.Journal;
 using PullCluster.Actors.Scheduling;
@@ -28,6 +29,7 @@ public sealed class LayerCommitActor : ReceiveActor
     private readonly IActorRef _blobs;
     private readonly IActorRef _cpuSlots;
     private readonly IActorRef _journal;
+    private readonly IActorRef _syncBarrier;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _requesters = new();
     private readonly List<IActorRef> _awaiters = new();
@@ -36,11 +38,14 @@ public sealed class LayerCommitActor : ReceiveActor
     private Unpacked? _unpacked;
     private string? _committedPath;
     private bool _parentCommitted;
+    private bool _synced;
+    private long _attempt;
     private string _state = LayerStates.Waiting;
 
-    public LayerCommitActor(Digest chainId, NodeServices services, IActorRef blobs, IActorRef cpuSlots, IActorRef journal)
+    public LayerCommitActor(Digest chainId, NodeServices services, IActorRef blobs, IActorRef cpuSlots, IActorRef journal, IActorRef syncBarrier)
     {
         _journal = journal;
+        _syncBarrier = syncBarrier;
         _chainId = chainId;
         _services = services;
         _blobs = blobs;
@@ -48,8 +53,8 @@ public sealed class LayerCommitActor : ReceiveActor
         Idle();
     }
 
-    public static Props Props(Digest chainId, NodeServices services, IActorRef blobs, IActorRef cpuSlots, IActorRef journal) =>
-        Akka.Actor.Props.Create(() => new LayerCommitActor(chainId, services, blobs, cpuSlots, journal));
+    public static Props Props(Digest chainId, NodeServices services, IActorRef blobs, IActorRef cpuSlots, IActorRef journal, IActorRef syncBarrier) =>
+        Akka.Actor.Props.Create(() => new LayerCommitActor(chainId, services, blobs, cpuSlots, journal, syncBarrier));
 
     private string LayerPath => _services.Layers.PathOf(_chainId);
 
@@ -88,6 +93,8 @@ public sealed class LayerCommitActor : ReceiveActor
         Receive<BlobFetchFailed>(_ => { });
         Receive<LayerCommitted>(_ => { });
         Receive<LayerFailed>(_ => { });
+        Receive<Synced>(_ => { });
+        Receive<SyncFailed>(_ => { });
     }
 
     private void Start(CommitLayer request)
@@ -99,6 +106,7 @@ public sealed class LayerCommitActor : ReceiveActor
             return;
         }
         Context.SetReceiveTimeout(null);
+        _attempt++;
         _request = request;
         _requesters.Add(Sender);
         if (layerPresent)
@@ -157,7 +165,19 @@ public sealed class LayerCommitActor : ReceiveActor
                 return;
             }
             _unpacked = u;
+            _syncBarrier.Tell(new AwaitSync(_attempt));
+        });
+        Receive<Synced>(s =>
+        {
+            if (s.Ticket != _attempt) return;
+            _synced = true;
             TryCommit();
+        });
+        Receive<SyncFailed>(f =>
+        {
+            if (f.Ticket != _attempt) return;
+            DeleteStagingAsync(_unpacked!.Staging);
+            Fail($"layer {_request!.Blob.Digest}: {f.Reason}");
         });
         Receive<UnpackFailed>(f =>
         {
@@ -219,7 +239,7 @@ public sealed class LayerCommitActor : ReceiveActor
                 var result = LayerUnpacker.UnpackDiff(file, compression, staging, options, CancellationToken.None);
                 if (result.DiffId == request.DiffId)
                 {
-                    layers.Prepare(staging, new LayerInfo(
+                    layers.Stage(staging, new LayerInfo(
                         chainId.ToString(), request.Parent?.ToString(), request.DiffId.ToString(), request.Blob.Digest.ToString(),
                         request.Blob.MediaType, request.Blob.Size, result.UncompressedBytes));
                 }
@@ -235,7 +255,7 @@ public sealed class LayerCommitActor : ReceiveActor
 
     private void TryCommit()
     {
-        if (!_parentCommitted || _unpacked is null) return;
+        if (!_parentCommitted || _unpacked is null || !_synced) return;
         var unpacked = _unpacked;
         var parent = _request!.Parent;
         var chainId = _chainId;
@@ -248,7 +268,7 @@ public sealed class LayerCommitActor : ReceiveActor
             if (unpacked.Result.ImplicitDirectories.Count > 0 && parent is not null)
             {
                 LayerUnpacker.InheritImplicitDirectories(unpacked.Staging, unpacked.Result.ImplicitDirectories, layers.Ancestry(parent.Value), options);
-                layers.Prepare(unpacked.Staging, layers.ReadStagedInfo(unpacked.Staging));
+                layers.SyncStaged(unpacked.Staging);
             }
             return new Committed(layers.Commit(unpacked.Staging, chainId));
         }).PipeTo(Self, failure: e => new CommitFailed(e));
@@ -288,6 +308,7 @@ public sealed class LayerCommitActor : ReceiveActor
         _blob = null;
         _unpacked = null;
         _committedPath = null;
+        _synced = false;
         _state = LayerStates.Waiting;
         Become(Idle);
     }

@@ -7,40 +7,63 @@ internal static class ImplicitDirectories
 
     public static void Inherit(string diffRoot, IEnumerable<string> rels, IReadOnlyList<string> parentRoots, bool preserveOwnership)
     {
+        var probes = parentRoots.Select(r => new LayerProbe(r)).ToList();
         foreach (var rel in rels)
         {
             var path = string.Concat(diffRoot, "/", rel);
             if (!Posix.TryLstat(path, out var own) || !Posix.IsDir(own)) continue;
             // Deleted and recreated by this very layer: what stood below is gone, metadata included.
             if (IsOpaque(path) || IsWhitedOut(diffRoot, rel)) continue;
-            foreach (var parentRoot in parentRoots)
+            foreach (var probe in probes)
             {
-                var found = Probe(parentRoot, rel);
+                var found = probe.Find(rel);
                 if (found == Found.Nothing) continue;
-                if (found == Found.Directory) Copy(string.Concat(parentRoot, "/", rel), path, preserveOwnership);
+                if (found == Found.Directory) Copy(string.Concat(probe.Root, "/", rel), path, preserveOwnership);
                 break;
             }
         }
     }
 
     /// <summary>
-    /// What one layer diff says about a directory path, component by component without following symlinks: it has the
+    /// What one layer diff says about directory paths, component by component without following symlinks: it has the
     /// directory, it hides every layer below (a whiteout, an opaque parent, something else in the way), or nothing.
+    /// Answers are kept per path prefix: a layer's implicit directories share their prefixes, and a deep chain asks
+    /// every ancestor about each of them, so probing each prefix once keeps a many-layer image linear.
     /// </summary>
-    private static Found Probe(string layerRoot, string rel)
+    private sealed class LayerProbe(string root)
     {
-        var at = layerRoot;
-        var opaqueAbove = false;
-        foreach (var part in rel.Split('/'))
+        private readonly Dictionary<string, (Found Found, bool OpaqueThrough)> _known = new(StringComparer.Ordinal);
+
+        public string Root => root;
+
+        public Found Find(string rel) => Resolve(rel).Found;
+
+        // OpaqueThrough: some directory from the root down to this one, itself included, is opaque, so a name
+        // missing below it is hidden rather than absent.
+        private (Found Found, bool OpaqueThrough) Resolve(string rel)
         {
-            opaqueAbove |= IsOpaque(at);
-            if (Posix.TryLstat(string.Concat(at, "/", Whiteout.Prefix, part), out _)) return Found.Hidden;
-            var next = string.Concat(at, "/", part);
-            if (!Posix.TryLstat(next, out var st)) return opaqueAbove ? Found.Hidden : Found.Nothing;
-            if (!Posix.IsDir(st)) return Found.Hidden;
-            at = next;
+            if (_known.TryGetValue(rel, out var known)) return known;
+            (Found, bool) result;
+            if (rel.Length == 0) result = (Found.Directory, IsOpaque(root));
+            else
+            {
+                var (dir, name) = EntryPath.Split(rel);
+                var parent = Resolve(dir);
+                result = parent.Found != Found.Directory ? parent : Step(dir, name, parent.OpaqueThrough);
+            }
+            _known[rel] = result;
+            return result;
         }
-        return Found.Directory;
+
+        private (Found, bool) Step(string dir, string name, bool opaqueAbove)
+        {
+            var at = dir.Length == 0 ? root : string.Concat(root, "/", dir);
+            if (Posix.TryLstat(string.Concat(at, "/", Whiteout.Prefix, name), out _)) return (Found.Hidden, opaqueAbove);
+            var next = string.Concat(at, "/", name);
+            if (!Posix.TryLstat(next, out var st)) return (opaqueAbove ? Found.Hidden : Found.Nothing, opaqueAbove);
+            if (!Posix.IsDir(st)) return (Found.Hidden, opaqueAbove);
+            return (Found.Directory, opaqueAbove || IsOpaque(next));
+        }
     }
 
     private static bool IsWhitedOut(string layerRoot, string rel)

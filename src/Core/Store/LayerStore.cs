@@ -26,21 +26,26 @@ public sealed class LayerStore(StoreLayout layout, bool syncOnCommit)
         return dir;
     }
 
+    /// <summary>Whether a layer must reach the disk (<see cref="SyncStaged"/>) before it may commit.</summary>
+    public bool SyncOnCommit => syncOnCommit;
+
     /// <summary>
-    /// Makes an unpacked layer ready to publish, off the commit path: flushes the file system (with
-    /// syncOnCommit) and writes the layer's info beside the staging directory. This is the slow part of a
-    /// commit, and it runs while the layer still waits for its parent, so the parent-to-child chain of
-    /// commits is only renames.
+    /// Writes an unpacked layer's info beside its staging directory. Neither is durable yet: one flush of the
+    /// file system (<see cref="SyncStaged"/>, or a sync shared with other layers) makes them so, which is far
+    /// cheaper than an fsync per file of a layer of thousands of small files.
     /// </summary>
-    public void Prepare(string staging, LayerInfo info)
+    public void Stage(string staging, LayerInfo info) =>
+        File.WriteAllBytes(staging + ".json", JsonSerializer.SerializeToUtf8Bytes(info, StoreJson.Default.LayerInfo));
+
+    /// <summary>Flushes the file system holding a staged layer, when the store syncs layers at all.</summary>
+    public void SyncStaged(string staging)
     {
         if (syncOnCommit) Durability.SyncFileSystem(staging);
-        AtomicFile.Write(staging + ".json", JsonSerializer.SerializeToUtf8Bytes(info, StoreJson.Default.LayerInfo), Layout.Tmp);
     }
 
     /// <summary>
-    /// Publishes a prepared layer: its info, then its directory, whose rename is the commit — a layer is
-    /// visible (Has) only once both are in place, and then all its files are on disk.
+    /// Publishes a staged layer, once it is on disk: its info, then its directory, whose rename is the
+    /// commit — a layer is visible (Has) only once both are in place.
     /// </summary>
     public string Commit(string staging, Digest chainId)
     {
