@@ -39,6 +39,7 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Dictionary<Digest, int> _layerIndex = new();
     private LayerProgress[] _progress = [];
+    private LayerCommitted?[] _committedLayers = [];
     private Resolved? _resolved;
     private ImageConfig? _config;
     private IReadOnlyList<Digest> _chainIds = [];
@@ -115,6 +116,7 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
         _progress = resolved.Manifest.Layers
             .Select(l => new LayerProgress(l.Digest.ToString(), l.Size, 0, LayerStates.Waiting))
             .ToArray();
+        _committedLayers = new LayerCommitted?[_progress.Length];
         _dirty = true;
         _blobs.Tell(new FetchBlob(_image, resolved.Manifest.Config));
     }
@@ -157,16 +159,22 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
 
     private void OnLayerCommitted(LayerCommitted committed)
     {
-        if (!_layerIndex.TryGetValue(committed.ChainId, out var i) || _progress[i].State is LayerStates.Complete or LayerStates.Exists) return;
-        var size = _resolved!.Manifest.Layers[i].Size;
-        Account(committed.Origin, size, committed.Downloaded);
-        _progress[i] = _progress[i] with
+        if (!_layerIndex.TryGetValue(committed.ChainId, out var i) || _committedLayers[i] is not null) return;
+        Account(committed.Origin, _resolved!.Manifest.Layers[i].Size, committed.Downloaded);
+        _committedLayers[i] = committed;
+        // Layers commit parent first, but their replies come from different actors and may cross: callers
+        // see them complete one by one in chain order, as the store made them.
+        while (_committed < _progress.Length && _committedLayers[_committed] is { } next)
         {
-            Done = size,
-            State = committed.Origin == BlobOrigin.Stored ? LayerStates.Exists : LayerStates.Complete,
-        };
-        Publish(force: true);
-        if (++_committed == _progress.Length) Record();
+            _progress[_committed] = _progress[_committed] with
+            {
+                Done = _resolved.Manifest.Layers[_committed].Size,
+                State = next.Origin == BlobOrigin.Stored ? LayerStates.Exists : LayerStates.Complete,
+            };
+            _committed++;
+            Publish(force: true);
+        }
+        if (_committed == _progress.Length) Record();
     }
 
     private void Account(BlobOrigin origin, long size, long downloaded)
