@@ -160,18 +160,37 @@ on_disk() { # on_disk STORE: bytes of every file in blobs/ and ingest/ (cheap en
   find "$1/ingest" "$1/blobs" -type f -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { printf "%d\n", s }'
 }
 
-held() { # held STORE: "bytes partials complete" of the image's blobs (partial downloads included)
-  local bytes=0 partials=0 complete=0 d hex size
-  for d in "${BLOBS[@]}"; do
-    hex=${d#sha256:}
+held() { # held STORE OUT: "bytes partials complete" of the image's blobs; OUT gets "HEX SIZE HELD" per blob
+  local bytes=0 partials=0 complete=0 i hex size
+  : > "$2"
+  for i in "${!BLOBS[@]}"; do
+    hex=${BLOBS[$i]#sha256:}
+    size=0
     if [ -f "$1/blobs/sha256/$hex" ]; then
-      bytes=$((bytes + $(stat -c %s "$1/blobs/sha256/$hex"))); complete=$((complete + 1))
+      size=$(stat -c %s "$1/blobs/sha256/$hex"); complete=$((complete + 1))
     elif [ -f "$1/ingest/sha256-$hex.partial" ]; then
       size=$(stat -c %s "$1/ingest/sha256-$hex.partial")
-      bytes=$((bytes + size)); [ "$size" -gt 0 ] && partials=$((partials + 1))
+      [ "$size" -gt 0 ] && partials=$((partials + 1))
     fi
+    bytes=$((bytes + size))
+    echo "$hex ${SIZES[$i]} $size" >> "$2"
   done
   echo "$bytes $partials $complete"
+}
+
+resumed_exactly() { # resumed_exactly AT-KILL FROM TO: "yes" if the blob GETs on access-log lines FROM+1..TO
+  # fetched each blob the store lacked at the kill once, from where its partial download ended to its end
+  sed -n "$(($2 + 1)),${3}p" "$CALOG" | awk -v atkill="$1" '
+    BEGIN { while ((getline l < atkill) > 0) { split(l, f, " "); size[f[1]] = f[2]; held[f[1]] = f[3] } }
+    $6 == "\"GET" && $7 ~ /\/blobs\/sha256:/ {
+      hex = $7; sub(/.*sha256:/, "", hex)
+      gets[hex]++
+      if (!(hex in size) || $10 != size[hex] - held[hex] || $9 != (held[hex] > 0 ? 206 : 200)) bad = 1
+    }
+    END {
+      for (h in size) if (gets[h] != (held[h] < size[h] ? 1 : 0)) bad = 1
+      print bad ? "no" : "yes"
+    }'
 }
 
 tree_list() { # tree_list DIR: type, mode, owner, size (files), link count, link target and sha256 of every entry
@@ -324,6 +343,7 @@ MANIFEST=$(curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json' "ht
   { echo "cannot read the manifest of $CREG/$IMAGE" >&2; exit 1; }
 MANIFEST_DIGEST=sha256:$(printf '%s' "$MANIFEST" | sha256sum | cut -d' ' -f1)
 mapfile -t BLOBS < <(jq -r '.config.digest, .layers[].digest' <<<"$MANIFEST")
+mapfile -t SIZES < <(jq -r '.config.size, .layers[].size' <<<"$MANIFEST")
 IMAGE_BYTES=$(jq '[.config.size, .layers[].size] | add' <<<"$MANIFEST")
 TAR_BYTES=0
 for d in $(jq -r '.layers[].digest' <<<"$MANIFEST"); do
@@ -379,8 +399,7 @@ crash_run() { # crash_run JOURNAL REP: appends a CSV row
   fi
   wait "$cli" || rc=$?
   local held_bytes partials complete
-  read -r held_bytes partials complete < <(held "$store")
-  ls -l "$store/ingest" "$store/blobs/sha256" > "$LOGS/$tag-store-at-kill.txt"
+  read -r held_bytes partials complete < <(held "$store" "$LOGS/$tag-at-kill.txt")
   logs_quiet
   local m1 p1 before_bytes before_gets before_ranges before_delivered
   m1=$(lines "$CALOG")
@@ -395,7 +414,10 @@ crash_run() { # crash_run JOURNAL REP: appends a CSV row
   t_done=$(now)
   logs_quiet
   local after_bytes after_gets after_ranges after_delivered
-  read -r after_bytes after_gets after_ranges < <(served "$m1" "$(lines "$CALOG")")
+  local m2 exact
+  m2=$(lines "$CALOG")
+  read -r after_bytes after_gets after_ranges < <(served "$m1" "$m2")
+  exact=$(resumed_exactly "$LOGS/$tag-at-kill.txt" "$m1" "$m2")
   after_delivered=$(delivered "$p1" "$(lines "$PLOG")")
   local resumed_fetched resumed_seconds ready recovered reconciled resumed_by_node=no
   resumed_fetched=$(jq -r '.bytesFetched' "$LOGS/$tag-pull2.json")
@@ -444,7 +466,7 @@ crash_run() { # crash_run JOURNAL REP: appends a CSV row
   journal_drop "$journal" "$cdb"
   rm -rf "$cold"
 
-  echo "$journal,$rep,$IMAGE_BYTES,$TAR_BYTES,$KILL_BYTES,$held_bytes,$partials,$complete,$rc,$before_bytes,$before_gets,$before_delivered,$after_bytes,$after_gets,$after_ranges,$after_delivered,$resumed_fetched,$resumed_by_node,$(secs "$t_restart" "$t_answer"),$(secs "$t_restart" "$t_done"),$resumed_seconds,${recovered:-NA},${reconciled:-NA},$(secs "$c_start" "$c_answer"),$(secs "$c_start" "$c_done"),$cold_seconds,$cold_bytes,$equal" >> "$CSV"
+  echo "$journal,$rep,$IMAGE_BYTES,$TAR_BYTES,$KILL_BYTES,$held_bytes,$partials,$complete,$rc,$before_bytes,$before_gets,$before_delivered,$after_bytes,$after_gets,$after_ranges,$after_delivered,$resumed_fetched,$resumed_by_node,$exact,$(secs "$t_restart" "$t_answer"),$(secs "$t_restart" "$t_done"),$resumed_seconds,${recovered:-NA},${reconciled:-NA},$(secs "$c_start" "$c_answer"),$(secs "$c_start" "$c_done"),$cold_seconds,$cold_bytes,$equal" >> "$CSV"
   printf '%-8s rep %d  killed at %5.1f%%  fetched again %5.2f%% (registry log), %5.2f%% (received)  restart->done %6.2f s  cold %6.2f s  rootfs equals umoci: %s\n' \
     "$journal" "$rep" "$(awk -v h="$held_bytes" -v b="$IMAGE_BYTES" 'BEGIN { print 100 * h / b }')" \
     "$(awk -v x="$before_bytes" -v y="$after_bytes" -v b="$IMAGE_BYTES" 'BEGIN { print 100 * (x + y - b) / b }')" \
@@ -452,7 +474,7 @@ crash_run() { # crash_run JOURNAL REP: appends a CSV row
     "$(secs "$t_restart" "$t_done")" "$(secs "$c_start" "$c_done")" "$equal" >&2
 }
 
-echo "journal,rep,image_bytes,tar_bytes,kill_threshold,held_at_kill,partials_at_kill,blobs_at_kill,cli_rc_at_kill,served_before,gets_before,delivered_before,served_after,gets_after,ranges_after,delivered_after,resumed_bytes_fetched,resumed_by_node,restart_answer_s,restart_done_s,resumed_pull_s,recovered_ms,reconciled_ms,cold_answer_s,cold_done_s,cold_pull_s,cold_served,rootfs_equal" > "$CSV"
+echo "journal,rep,image_bytes,tar_bytes,kill_threshold,held_at_kill,partials_at_kill,blobs_at_kill,cli_rc_at_kill,served_before,gets_before,delivered_before,served_after,gets_after,ranges_after,delivered_after,resumed_bytes_fetched,resumed_by_node,resumed_exactly,restart_answer_s,restart_done_s,resumed_pull_s,recovered_ms,reconciled_ms,cold_answer_s,cold_done_s,cold_pull_s,cold_served,rootfs_equal" > "$CSV"
 for rep in $(seq "$REPS"); do
   for journal in $JOURNALS; do crash_run "$journal" "$rep"; done
 done
@@ -502,7 +524,8 @@ for r in rows:
     print(f"    logged, never received    {f['served_before'] - f['delivered_before']} bytes "
           f"(in socket buffers between the registry and the node at the kill)")
     print(f"    received, not on disk     {f['delivered_before'] - f['held_at_kill']} bytes (in the node's memory at the kill)")
-    print(f"    on disk, fetched again    {f['held_at_kill'] + f['served_after'] - image} bytes (held at the kill + served after - image)")
+    print(f"    on disk, fetched again    {f['held_at_kill'] + f['served_after'] - image} bytes (held at the kill + served after - image); "
+          f"each missing blob fetched once from the end of its partial download: {r['resumed_exactly']}")
     print(f"  restart -> pull complete    {f['restart']:.2f} s (node answers after {float(r['restart_answer_s']):.2f} s; "
           f"journal recovered in {r['recovered_ms']} ms, reconciled in {r['reconciled_ms']} ms; resumed by the node: {r['resumed_by_node']}; "
           f"the resumed pull took {float(r['resumed_pull_s']):.2f} s by the node's count)")
