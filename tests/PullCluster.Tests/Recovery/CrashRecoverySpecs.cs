@@ -12,25 +12,12 @@ namespace PullCluster.Tests.Recovery;
 /// record, with two pulls sharing layers) is restarted on the same store: the pull resumes, a new pull of the same
 /// image attaches to it, nothing held before the kill is fetched again, and the rootfs equals umoci's unpack.
 /// </summary>
-public abstract class CrashRecoverySpecs(RecoveryFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+public abstract class CrashRecoverySpecs(RecoveryFixture fixture, ITestOutputHelper output) : RecoveryRunSpecs(output)
 {
     private const long Slow = 3L << 20;
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(10);
 
-    private RecoveryRun? _run;
-
-    protected abstract JournalKind Journal { get; }
-
-    private RecoveryRun Run => _run ?? throw new InvalidOperationException("the run was not created");
-
     private AccessLog RegistryLog => fixture.Registry.AccessLog;
-
-    public async Task InitializeAsync() => _run = await RecoveryRun.CreateAsync(Journal, output);
-
-    public async Task DisposeAsync()
-    {
-        if (_run is not null) await _run.DisposeAsync();
-    }
 
     [Fact]
     public async Task Killed_mid_download_it_resumes_the_partial_blob_and_fetches_only_what_it_lacked()

@@ -10,24 +10,11 @@ namespace PullCluster.Tests.Recovery;
 /// A store of 100,000 verified blobs: the first start adopts them all into the journal, the second recovers them
 /// from it; both must leave the node serving pulls in reasonable time. The measured figures go to the test output.
 /// </summary>
-public abstract class JournalScaleSpecs(RecoveryFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+public abstract class JournalScaleSpecs(RecoveryFixture fixture, ITestOutputHelper output) : RecoveryRunSpecs(output)
 {
     private const int BlobCount = 100_000;
     private static readonly TimeSpan AdoptionBound = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(60);
-
-    private RecoveryRun? _run;
-
-    protected abstract JournalKind Journal { get; }
-
-    private RecoveryRun Run => _run ?? throw new InvalidOperationException("the run was not created");
-
-    public async Task InitializeAsync() => _run = await RecoveryRun.CreateAsync(Journal, output);
-
-    public async Task DisposeAsync()
-    {
-        if (_run is not null) await _run.DisposeAsync();
-    }
 
     [Fact]
     public async Task A_journal_of_100000_blobs_is_recovered_and_the_node_serves_pulls_within_a_minute()

@@ -9,22 +9,9 @@ namespace PullCluster.Tests.Recovery;
 /// The disk wins over the journal: content that vanished or rotted while the node was down is forgotten at the next
 /// start, fetched again by the next pull (and nothing else is), and the image comes out whole.
 /// </summary>
-public abstract class ReconciliationSpecs(RecoveryFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+public abstract class ReconciliationSpecs(RecoveryFixture fixture, ITestOutputHelper output) : RecoveryRunSpecs(output)
 {
     private static readonly TimeSpan VerifyTimeout = TimeSpan.FromSeconds(60);
-
-    private RecoveryRun? _run;
-
-    protected abstract JournalKind Journal { get; }
-
-    private RecoveryRun Run => _run ?? throw new InvalidOperationException("the run was not created");
-
-    public async Task InitializeAsync() => _run = await RecoveryRun.CreateAsync(Journal, output);
-
-    public async Task DisposeAsync()
-    {
-        if (_run is not null) await _run.DisposeAsync();
-    }
 
     [Fact]
     public async Task Deleted_and_corrupt_content_is_forgotten_at_start_and_fetched_again_by_the_next_pull()

@@ -6,18 +6,9 @@ namespace PullCluster.Tests.Recovery;
 
 /// <summary>A journal row that no longer parses is reported and dropped; it never keeps a node from starting.</summary>
 [Collection(RecoveryCollection.Name)]
-public sealed class UnreadableJournalRowSpecs(RecoveryFixture fixture, ITestOutputHelper output) : IAsyncLifetime
+public sealed class UnreadableJournalRowSpecs(RecoveryFixture fixture, ITestOutputHelper output) : RecoveryRunSpecs(output)
 {
-    private RecoveryRun? _run;
-
-    private RecoveryRun Run => _run ?? throw new InvalidOperationException("the run was not created");
-
-    public async Task InitializeAsync() => _run = await RecoveryRun.CreateAsync(JournalKind.Sqlite, output);
-
-    public async Task DisposeAsync()
-    {
-        if (_run is not null) await _run.DisposeAsync();
-    }
+    protected override JournalKind Journal => JournalKind.Sqlite;
 
     [Fact]
     public async Task A_corrupt_event_payload_in_the_sqlite_journal_is_dropped_with_a_warning_and_the_node_still_pulls()
