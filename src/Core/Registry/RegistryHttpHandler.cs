@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
 
 namespace PullCluster.Core.Registry;
 
@@ -11,7 +12,7 @@ namespace PullCluster.Core.Registry;
 /// client certificates are those configured for that registry (TLS itself only sees the host name). Plain HTTP
 /// shares one pool.
 /// </summary>
-internal sealed class RegistryHttpHandler : HttpMessageHandler
+internal sealed partial class RegistryHttpHandler : HttpMessageHandler
 {
     private readonly RegistryOptions _options;
     private readonly HttpMessageInvoker _plain;
@@ -51,7 +52,19 @@ internal sealed class RegistryHttpHandler : HttpMessageHandler
                 ?? $"{Innermost(e).Message} (does {uri.Authority} speak HTTPS? If it serves plain HTTP, set insecure = on for it)";
             throw new HttpRequestException(HttpRequestError.SecureConnectionError, $"TLS connection to {uri.Authority} failed: {cause}", e);
         }
+        catch (HttpRequestException e) when (ClientCertificateAlert().Match(Innermost(e).Message) is { Success: true } alert)
+        {
+            // TLS 1.3 servers judge the client's certificate after the handshake, so the refusal arrives as a failed read.
+            var cause = pool.ClientCertificates is null
+                ? $"the registry wants a client certificate ({alert.Value}); put name.cert and name.key in its certs.d directory"
+                : $"the registry refused the client certificate {pool.ClientCertificates} ({alert.Value})";
+            throw new HttpRequestException(HttpRequestError.SecureConnectionError, $"TLS connection to {uri.Authority} failed: {cause}", e);
+        }
     }
+
+    /// <summary>OpenSSL's names for the alerts a server sends about the client's certificate (or its absence).</summary>
+    [GeneratedRegex(@"alert (bad certificate|certificate required|unknown ca|certificate unknown|certificate expired|certificate revoked|unsupported certificate)")]
+    private static partial Regex ClientCertificateAlert();
 
     private static Exception Innermost(Exception e)
     {
@@ -67,19 +80,20 @@ internal sealed class RegistryHttpHandler : HttpMessageHandler
             if (_tls.TryGetValue(authority, out pool)) return pool;
             var host = RegistryEndpoint.FindHostOptions(_options, authority);
             var check = new ServerCertificateCheck(authority, host, _options);
+            var (certificates, files) = ClientCertificates(authority);
             var ssl = new SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, chain, errors) => check.Validate(certificate, chain, errors),
-                ClientCertificates = ClientCertificates(authority),
+                ClientCertificates = certificates,
             };
-            pool = new TlsPool(new HttpMessageInvoker(CreatePool(ssl)), check);
+            pool = new TlsPool(new HttpMessageInvoker(CreatePool(ssl)), check, files);
             _tls[authority] = pool;
             return pool;
         }
     }
 
     /// <summary>The certs.d client pairs, read once per pool: TLS offers them whenever the server asks.</summary>
-    private X509CertificateCollection? ClientCertificates(string authority)
+    private (X509CertificateCollection? Certificates, string? Files) ClientCertificates(string authority)
     {
         IReadOnlyList<ClientCertificateFiles> pairs;
         try
@@ -90,7 +104,7 @@ internal sealed class RegistryHttpHandler : HttpMessageHandler
         {
             throw new TlsSetupException($"cannot read the certificate directory for {authority}: {e.Message}", e);
         }
-        if (pairs.Count == 0) return null;
+        if (pairs.Count == 0) return (null, null);
         var certificates = new X509CertificateCollection();
         foreach (var pair in pairs)
         {
@@ -103,7 +117,7 @@ internal sealed class RegistryHttpHandler : HttpMessageHandler
                 throw new TlsSetupException($"client certificate {pair.Certificate} with key {pair.Key} for {authority} is unusable: {e.Message}", e);
             }
         }
-        return certificates;
+        return (certificates, string.Join(", ", pairs.Select(p => p.Certificate)));
     }
 
     private SocketsHttpHandler CreatePool(SslClientAuthenticationOptions? ssl) => new()
@@ -128,5 +142,6 @@ internal sealed class RegistryHttpHandler : HttpMessageHandler
         base.Dispose(disposing);
     }
 
-    private sealed record TlsPool(HttpMessageInvoker Invoker, ServerCertificateCheck Check);
+    /// <summary><paramref name="ClientCertificates"/> names the certs.d files offered, if any.</summary>
+    private sealed record TlsPool(HttpMessageInvoker Invoker, ServerCertificateCheck Check, string? ClientCertificates);
 }
