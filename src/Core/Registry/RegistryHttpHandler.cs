@@ -46,20 +46,22 @@ internal sealed partial class RegistryHttpHandler : HttpMessageHandler
         {
             return await pool.Invoker.SendAsync(request, cancellationToken);
         }
-        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError)
+        catch (HttpRequestException e) when (TlsFailure(pool, uri.Authority, e) is { } cause)
         {
-            var cause = pool.Check.TakeRejection()
-                ?? $"{Innermost(e).Message} (does {uri.Authority} speak HTTPS? If it serves plain HTTP, set insecure = on for it)";
             throw new HttpRequestException(HttpRequestError.SecureConnectionError, $"TLS connection to {uri.Authority} failed: {cause}", e);
         }
-        catch (HttpRequestException e) when (ClientCertificateAlert().Match(Innermost(e).Message) is { Success: true } alert)
-        {
-            // TLS 1.3 servers judge the client's certificate after the handshake, so the refusal arrives as a failed read.
-            var cause = pool.ClientCertificates is null
+    }
+
+    private static string? TlsFailure(TlsPool pool, string authority, HttpRequestException e)
+    {
+        // TLS 1.3 servers judge the client's certificate after the handshake, so their refusal can arrive as a failed read.
+        if (ClientCertificateAlert().Match(Innermost(e).Message) is { Success: true } alert)
+            return pool.ClientCertificates is null
                 ? $"the registry wants a client certificate ({alert.Value}); put name.cert and name.key in its certs.d directory"
                 : $"the registry refused the client certificate {pool.ClientCertificates} ({alert.Value})";
-            throw new HttpRequestException(HttpRequestError.SecureConnectionError, $"TLS connection to {uri.Authority} failed: {cause}", e);
-        }
+        if (e.HttpRequestError != HttpRequestError.SecureConnectionError) return null;
+        return pool.Check.TakeRejection()
+               ?? $"{Innermost(e).Message} (does {authority} speak HTTPS? If it serves plain HTTP, set insecure = on for it)";
     }
 
     /// <summary>OpenSSL's names for the alerts a server sends about the client's certificate (or its absence).</summary>
