@@ -45,6 +45,7 @@ public sealed record PullClusterSettings(
         options.MaxBackoff = c.GetTimeSpan("max-backoff", options.MaxBackoff);
         options.IdleTimeout = c.GetTimeSpan("idle-timeout", options.IdleTimeout);
         options.ReadCredentialFiles = c.GetBoolean("read-credential-files", options.ReadCredentialFiles);
+        if (c.HasPath("certs-directories")) options.CertificateDirectories = c.GetStringList("certs-directories").ToList();
         var hosts = c.GetConfig("hosts");
         if (hosts is not null)
         {
@@ -53,8 +54,10 @@ public sealed record PullClusterSettings(
                 var h = hosts.GetConfig(Quote(name));
                 options.Hosts[name] = new RegistryHostOptions
                 {
-                    Insecure = h.GetBoolean("insecure", false),
+                    // Unset keeps the default (plain HTTP only on loopback); "off" asks for HTTPS on loopback too.
+                    Insecure = h.HasPath("insecure") ? h.GetBoolean("insecure") : null,
                     SkipTlsVerify = h.GetBoolean("skip-tls-verify", false),
+                    CaFile = NullIfEmpty(h.GetString("ca-file", "")) is { } ca ? Path.GetFullPath(ca) : null,
                     Username = NullIfEmpty(h.GetString("username", "")),
                     Password = NullIfEmpty(h.GetString("password", "")),
                 };

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Security;
-using System.Text.Json;
 
 namespace PullCluster.Core.Registry;
 
@@ -13,6 +11,7 @@ public sealed partial class RegistryClient : IDisposable
 {
     private const int MaxRedirects = 5;
     private readonly RegistryOptions _options;
+    private readonly RegistryHttpHandler _handler;
     private readonly HttpClient _http;
     private readonly RegistryAuthenticator _auth;
 
@@ -21,23 +20,8 @@ public sealed partial class RegistryClient : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxAttempts < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxAttempts must be at least 1");
         _options = options;
-        var handler = new SocketsHttpHandler
-        {
-            // Redirects are followed here so Authorization never travels to another host (blob storage).
-            AllowAutoRedirect = false,
-            // Blobs must arrive byte-identical to what their digest covers.
-            AutomaticDecompression = DecompressionMethods.None,
-            MaxConnectionsPerServer = options.MaxConnectionsPerHost,
-            ConnectTimeout = options.IdleTimeout,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (sender, _, _, errors) =>
-                    errors == SslPolicyErrors.None ||
-                    RegistryEndpoint.SkipsTlsVerify(options, (sender as SslStream)?.TargetHostName),
-            },
-        };
-        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        _handler = new RegistryHttpHandler(options);
+        _http = new HttpClient(_handler) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("PullCluster/1.0");
         _auth = new RegistryAuthenticator(options, _http);
     }
@@ -146,53 +130,43 @@ public sealed partial class RegistryClient : IDisposable
         }
     }
 
-    private static RegistryException NetworkError(RequestContext ctx, Uri uri, HttpRequestException e)
-    {
-        // A certificate that fails verification will fail the same way next time.
-        var tls = e.HttpRequestError == HttpRequestError.SecureConnectionError;
-        var detail = tls
-            ? $"TLS connection to {uri.Authority} failed: {e.InnerException?.Message ?? e.Message} (set SkipTlsVerify or Insecure for this host if intended)"
-            : $"{uri.Authority}: {e.Message}";
-        return ctx.Error(detail, transient: !tls, inner: e);
-    }
+    private static RegistryException NetworkError(RequestContext ctx, Uri uri, HttpRequestException e) =>
+        // A certificate that fails verification will fail the same way next time; the handler has named the cause.
+        e.HttpRequestError == HttpRequestError.SecureConnectionError
+            ? ctx.Error(e.Message, inner: e)
+            : ctx.Error($"{uri.Authority}: {e.Message}", transient: true, inner: e);
 
     /// <summary>Turns an unexpected status into an error carrying the registry's own error code and message.</summary>
     private async Task<RegistryException> FailureAsync(RequestContext ctx, HttpResponseMessage response, CancellationToken ct)
     {
         var status = (int)response.StatusCode;
         var detail = $"HTTP {status} {response.ReasonPhrase ?? response.StatusCode.ToString()}";
-        if (await RegistryErrorAsync(response, ct) is { } registryError) detail += ": " + registryError;
+        var body = await ErrorBodyAsync(response, ct);
+        if (RegistryErrorBody.RegistryError(body) is { } registryError) detail += ": " + registryError;
+        else if (response.RequestMessage?.RequestUri is { Scheme: "http" } uri && RegistryErrorBody.RefusesPlainHttp(status, body))
+            detail += $": {uri.Authority} speaks HTTPS but was asked in plain HTTP; set insecure = off for it";
         var transient = status is 408 or 429 || status >= 500 && status is not (501 or 505);
         return ctx.Error(detail, status, transient, retryAfter: RetryAfter(response));
     }
 
-    /// <summary>The distribution API's error body: {"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}.</summary>
-    private async Task<string?> RegistryErrorAsync(HttpResponseMessage response, CancellationToken ct)
+    /// <summary>The first 16 KiB of an error response's body, or nothing when it cannot be read promptly.</summary>
+    private async Task<ReadOnlyMemory<byte>> ErrorBodyAsync(HttpResponseMessage response, CancellationToken ct)
     {
+        var buffer = new byte[16 * 1024];
+        var length = 0;
         try
         {
             using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
             idle.CancelAfter(TimeSpan.FromSeconds(Math.Min(5, _options.IdleTimeout.TotalSeconds)));
             await using var body = await response.Content.ReadAsStreamAsync(idle.Token);
-            var buffer = new byte[16 * 1024];
-            var length = 0;
             int n;
             while (length < buffer.Length && (n = await body.ReadAsync(buffer.AsMemory(length), idle.Token)) > 0) length += n;
-            using var doc = JsonDocument.Parse(buffer.AsMemory(0, length));
-            if (!doc.RootElement.TryGetProperty("errors", out var errors) || errors.ValueKind != JsonValueKind.Array) return null;
-            var parts = errors.EnumerateArray()
-                .Select(e => (Code: e.TryGetProperty("code", out var c) ? c.GetString() : null,
-                              Message: e.TryGetProperty("message", out var m) ? m.GetString() : null))
-                .Where(e => e.Code is not null || e.Message is not null)
-                .Select(e => e.Code is null ? e.Message! : e.Message is null ? e.Code : $"{e.Code} {e.Message}")
-                .ToList();
-            return parts.Count == 0 ? null : string.Join("; ", parts);
         }
-        catch (Exception e) when (e is JsonException or IOException or HttpRequestException or InvalidOperationException
+        catch (Exception e) when (e is IOException or HttpRequestException or InvalidOperationException
                                       or OperationCanceledException && !ct.IsCancellationRequested)
         {
-            return null;
         }
+        return buffer.AsMemory(0, length);
     }
 
     private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch

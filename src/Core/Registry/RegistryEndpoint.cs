@@ -9,7 +9,7 @@ internal sealed record RegistryEndpoint(Uri BaseUri, RegistryHostOptions? Option
     public static RegistryEndpoint Resolve(RegistryOptions options, ImageReference image)
     {
         var hostOptions = FindHostOptions(options, image.Registry, image.ApiHost);
-        var plain = hostOptions?.Insecure == true || IsLoopback(image.ApiHost);
+        var plain = hostOptions?.Insecure ?? IsLoopback(image.ApiHost);
         return new RegistryEndpoint(new Uri($"{(plain ? "http" : "https")}://{image.ApiHost}/"), hostOptions);
     }
 
@@ -21,10 +21,6 @@ internal sealed record RegistryEndpoint(Uri BaseUri, RegistryHostOptions? Option
             if (options.Hosts.TryGetValue(HostOf(name), out var hostOnly)) return hostOnly;
         return null;
     }
-
-    /// <summary>True when some host entry for <paramref name="host"/> (any port) asks to skip certificate checks; TLS sees no port.</summary>
-    public static bool SkipsTlsVerify(RegistryOptions options, string? host) =>
-        host is not null && options.Hosts.Any(h => h.Value.SkipTlsVerify && HostOf(h.Key).Equals(host, StringComparison.OrdinalIgnoreCase));
 
     public static bool IsLoopback(string hostPort)
     {

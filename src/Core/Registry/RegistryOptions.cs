@@ -11,8 +11,15 @@ public sealed class RegistryOptions
     /// </summary>
     public bool ReadCredentialFiles { get; set; } = true;
 
-    /// <summary>Where ~/.docker lives; tests point it at a temporary directory.</summary>
+    /// <summary>Where ~/.docker and ~/.config/containers live; tests point it at a temporary directory.</summary>
     public string? HomeDirectory { get; set; }
+
+    /// <summary>
+    /// Roots of per-registry certificate directories (<c>ROOT/host:port/*.crt</c> CAs, <c>*.cert</c>/<c>*.key</c>
+    /// client pairs), searched in order; the first root holding a directory for the registry is used, as
+    /// containers/image does. Unset: ~/.config/containers/certs.d, /etc/containers/certs.d, /etc/docker/certs.d.
+    /// </summary>
+    public IReadOnlyList<string>? CertificateDirectories { get; set; }
 
     public int MaxAttempts { get; set; } = 5;
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(200);

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using PullCluster.Core.Formats;
 
 namespace PullCluster.Tests.Infrastructure;
@@ -8,7 +10,8 @@ namespace PullCluster.Tests.Infrastructure;
 /// <summary>
 /// The real CNCF distribution registry (<c>docker-registry serve</c>) on 127.0.0.1:&lt;free port&gt; with filesystem
 /// storage in a temp directory. Its access log (stdout) is captured in <see cref="AccessLog"/>; its application log
-/// goes to <see cref="AppLogPath"/>.
+/// goes to <see cref="AppLogPath"/>. With <see cref="RegistryTls"/> it serves HTTPS only; its own clients trust the
+/// test CA.
 /// </summary>
 /// <remarks>
 /// The registry runs under a small shell watchdog that reads this process's pipe on its stdin and kills the registry
@@ -33,16 +36,22 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
 
     private readonly Process _process;
     private readonly TempDir _dir;
+    private readonly RegistryOptions _options;
+    private readonly HttpClient _http;
     private int _disposed;
 
-    private RegistryProcess(Process process, TempDir dir, int port, RegistryOptions options, AccessLog log)
+    private RegistryProcess(Process process, TempDir dir, string storageDir, int port, RegistryOptions options, RegistryTls? tls, AccessLog log)
     {
         _process = process;
         _dir = dir;
+        _options = options;
+        StorageDir = storageDir;
+        Tls = tls;
         Port = port;
         Credentials = options.BasicAuth;
         Authorization = options.BasicAuth?.ToBasicHeader() ?? options.TokenAuth?.PushAuthorization;
         AccessLog = log;
+        _http = tls is null ? Http : new HttpClient(CreateHandler()) { Timeout = Http.Timeout };
     }
 
     public int Port { get; }
@@ -50,7 +59,10 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
     /// <summary><c>127.0.0.1:port</c>, as image references spell the registry.</summary>
     public string Address => $"127.0.0.1:{Port}";
 
-    public Uri BaseUri => new($"http://{Address}/");
+    public Uri BaseUri => new($"{(Tls is null ? "http" : "https")}://{Address}/");
+
+    /// <summary>The certificates this registry serves HTTPS with; null for plain HTTP.</summary>
+    public RegistryTls? Tls { get; }
 
     public RegistryCredentials? Credentials { get; }
 
@@ -61,7 +73,8 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
 
     public string DataDir => _dir.Path;
 
-    public string StorageDir => _dir.Combine("storage");
+    /// <summary>Its own, or the storage of the registry it was started over (<see cref="ServeOverTlsAsync"/>).</summary>
+    public string StorageDir { get; }
 
     public string AppLogPath => _dir.Combine("app.log");
 
@@ -76,7 +89,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
     /// <summary>A client for this registry with <see cref="Authorization"/> attached when the registry requires it.</summary>
     public HttpClient CreateClient(bool authenticated = true)
     {
-        var client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false })
+        var client = new HttpClient(CreateHandler())
         {
             BaseAddress = BaseUri,
             Timeout = TimeSpan.FromSeconds(60),
@@ -105,13 +118,25 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
     {
         using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(BaseUri, $"v2/{repository}/blobs/{digest}"));
         request.Headers.Authorization = Authorization;
-        using var response = await Http.SendAsync(request);
+        using var response = await _http.SendAsync(request);
         if (response.StatusCode != HttpStatusCode.Accepted)
             throw new InvalidOperationException(
                 $"deleting blob {digest} from {Address}/{repository} failed: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
-    public static async Task<RegistryProcess> StartAsync(RegistryOptions? options = null)
+    public static Task<RegistryProcess> StartAsync(RegistryOptions? options = null) => StartAsync(options, tls: null);
+
+    /// <summary>A registry serving HTTPS with <paramref name="tls"/> (or plain HTTP when null).</summary>
+    public static Task<RegistryProcess> StartAsync(RegistryOptions? options, RegistryTls? tls) => StartAsync(options, tls, sharedStorage: null);
+
+    /// <summary>
+    /// A second registry process on this one's storage and auth, serving HTTPS: what is pushed to either is served by
+    /// both. Pushing helpers that speak plain HTTP push here and tests pull from the TLS twin.
+    /// </summary>
+    public Task<RegistryProcess> ServeOverTlsAsync(RegistryTls tls) =>
+        StartAsync(_options with { Label = _options.Label + "-tls" }, tls, StorageDir);
+
+    private static async Task<RegistryProcess> StartAsync(RegistryOptions? options, RegistryTls? tls, string? sharedStorage)
     {
         options ??= new RegistryOptions();
         if (options is { BasicAuth: not null, TokenAuth: not null })
@@ -122,7 +147,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
             var dir = TempDir.Create(options.Label);
             try
             {
-                return await StartOnceAsync(options, dir, FreePort.Next());
+                return await StartOnceAsync(options, tls, dir, sharedStorage ?? dir.Combine("storage"), FreePort.Next());
             }
             catch (PortTakenException) when (attempt < attempts)
             {
@@ -136,7 +161,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
         }
     }
 
-    private static async Task<RegistryProcess> StartOnceAsync(RegistryOptions options, TempDir dir, int port)
+    private static async Task<RegistryProcess> StartOnceAsync(RegistryOptions options, RegistryTls? tls, TempDir dir, string storageDir, int port)
     {
         var auth = "";
         if (options.BasicAuth is { } creds)
@@ -162,7 +187,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
             auth = RegistryConfig.TokenAuth(token, bundle);
         }
         var config = dir.Combine("config.yml");
-        await File.WriteAllTextAsync(config, RegistryConfig.Render(port, dir.Combine("storage"), auth));
+        await File.WriteAllTextAsync(config, RegistryConfig.Render(port, storageDir, auth));
 
         var psi = new ProcessStartInfo("/bin/sh")
         {
@@ -173,6 +198,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
         };
         foreach (var a in new[] { "-c", WatchdogScript, "registry-watchdog", Binary, config, dir.Combine("app.log") })
             psi.ArgumentList.Add(a);
+        if (tls is not null) ConfigureTls(psi, tls, dir);
 
         RegistryProcess? registry = null;
         var log = new AccessLog(token => SendSentinelAsync(registry!, token));
@@ -180,7 +206,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Append(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        registry = new RegistryProcess(process, dir, port, options, log);
+        registry = new RegistryProcess(process, dir, storageDir, port, options, tls, log);
         try
         {
             await registry.WaitUntilAnsweringAsync(options.StartTimeout);
@@ -210,7 +236,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
             {
                 try
                 {
-                    using var response = await Http.GetAsync(new Uri(BaseUri, "v2/"));
+                    using var response = await _http.GetAsync(new Uri(BaseUri, "v2/"));
                     if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized) return;
                 }
                 catch (HttpRequestException)
@@ -224,7 +250,46 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
 
     private static async Task SendSentinelAsync(RegistryProcess registry, string token)
     {
-        using var response = await Http.GetAsync(new Uri(registry.BaseUri, $"v2/?{AccessLog.SentinelQuery}{token}"));
+        using var response = await registry._http.GetAsync(new Uri(registry.BaseUri, $"v2/?{AccessLog.SentinelQuery}{token}"));
+    }
+
+    /// <summary>The distribution registry reads REGISTRY_HTTP_TLS_* over its config.yml.</summary>
+    private static void ConfigureTls(ProcessStartInfo psi, RegistryTls tls, TempDir dir)
+    {
+        var certificate = dir.Combine("server.crt");
+        var key = dir.Combine("server.key");
+        tls.Server.WritePem(certificate, key);
+        psi.Environment["REGISTRY_HTTP_TLS_CERTIFICATE"] = certificate;
+        psi.Environment["REGISTRY_HTTP_TLS_KEY"] = key;
+        if (tls.ClientCa is { } clientCa)
+        {
+            var clientCas = dir.Combine("client-ca.crt");
+            File.WriteAllText(clientCas, clientCa.CertificatePem);
+            psi.Environment["REGISTRY_HTTP_TLS_CLIENTCAS"] = $"[{clientCas}]";
+        }
+    }
+
+    /// <summary>Plain, or for a TLS registry trusting its test CA and presenting its client certificate.</summary>
+    private SocketsHttpHandler CreateHandler()
+    {
+        var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false };
+        if (Tls is not { } tls) return handler;
+        handler.SslOptions = new SslClientAuthenticationOptions
+        {
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                errors == SslPolicyErrors.None || certificate is not null && IssuedBy(new X509Certificate2(certificate), tls.Ca),
+            ClientCertificates = tls.ClientCertificate is { } client ? [client.Certificate] : null,
+        };
+        return handler;
+    }
+
+    private static bool IssuedBy(X509Certificate2 certificate, TestCertificateAuthority ca)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca.Certificate);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate);
     }
 
     private void StopProcess()
@@ -244,6 +309,7 @@ public sealed class RegistryProcess : IAsyncDisposable, IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         StopProcess();
+        if (_http != Http) _http.Dispose();
         _dir.Dispose();
     }
 

@@ -32,14 +32,20 @@ public sealed class RegistryEndpointSpecs
         Assert.Equal("any-port", on6000.Options!.Username);
     }
 
-    [Fact]
-    public void Skipping_tls_verification_is_looked_up_by_host_name_alone()
+    [Theory]
+    [InlineData(null, "127.0.0.1:5443/a", "http://127.0.0.1:5443/")]
+    [InlineData(false, "127.0.0.1:5443/a", "https://127.0.0.1:5443/")]
+    [InlineData(false, "localhost:5443/a", "https://localhost:5443/")]
+    [InlineData(true, "127.0.0.1:5443/a", "http://127.0.0.1:5443/")]
+    [InlineData(null, "registry.example:5443/a", "https://registry.example:5443/")]
+    [InlineData(false, "registry.example:5443/a", "https://registry.example:5443/")]
+    [InlineData(true, "registry.example:5443/a", "http://registry.example:5443/")]
+    public void Insecure_is_tri_state_unset_keeping_the_loopback_default(bool? insecure, string reference, string expected)
     {
         var options = new RegistryOptions();
-        options.Hosts["registry.example:5000"] = new RegistryHostOptions { SkipTlsVerify = true };
+        var image = ImageReference.Parse(reference);
+        options.Hosts[image.Registry] = new RegistryHostOptions { Insecure = insecure };
 
-        Assert.True(RegistryEndpoint.SkipsTlsVerify(options, "REGISTRY.example"));
-        Assert.False(RegistryEndpoint.SkipsTlsVerify(options, "other.example"));
-        Assert.False(RegistryEndpoint.SkipsTlsVerify(options, null));
+        Assert.Equal(expected, RegistryEndpoint.Resolve(options, image).BaseUri.ToString());
     }
 }
