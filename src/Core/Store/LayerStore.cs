@@ -127,7 +127,7 @@ public sealed class LayerStore(StoreLayout layout, bool syncOnCommit)
         {
             Directory.Delete(path, recursive: true);
         }
-        catch (UnauthorizedAccessException)
+        catch (UnauthorizedAccessException) when (!OperatingSystem.IsWindows())
         {
             foreach (var dir in Directory.EnumerateDirectories(path, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
                 File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
