@@ -20,6 +20,7 @@ public sealed class NodeServices : IDisposable
         {
             MaxUncompressedBytes = settings.MaxLayerBytes,
             MaxExpansionRatio = settings.MaxExpansionRatio,
+            StartWriteback = settings.SyncLayers,
         };
     }
 

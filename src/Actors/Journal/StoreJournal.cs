@@ -94,7 +94,7 @@ public sealed class StoreJournal : ReceivePersistentActor
     private void OnReconciled(Reconciled reconciled)
     {
         LogCorrections(reconciled.Corrections);
-        PersistAll(reconciled.Corrections, Applied);
+        PersistAll(reconciled.Corrections, AppliedInBatch);
         DeferAsync(reconciled, r => SetReady(r.Elapsed, r.Corrections));
         if (_verifyOnStart)
         {
@@ -123,18 +123,15 @@ public sealed class StoreJournal : ReceivePersistentActor
             $"{report.LayersAdopted} adopted; {report.UnreadableRows} unreadable rows dropped)");
         foreach (var w in _readyWaiters) w.Tell(_ready);
         _readyWaiters.Clear();
-        // A long replay is worth a snapshot now, so the next start does not replay it again.
-        if (_sinceSnapshot >= SnapshotEvery)
-        {
-            _sinceSnapshot = 0;
-            SaveSnapshot(JournalSnapshot.From(_state));
-        }
+        // A long replay or a large reconciliation is worth a snapshot now, so the next start does not replay it.
+        SnapshotIfDue();
     }
 
     private void PersistCorrections(IReadOnlyList<IJournalEvent> corrections)
     {
         foreach (var e in corrections) _log.Warning("store journal corrected after verification: {0}", e);
-        PersistAll(corrections, Applied);
+        PersistAll(corrections, AppliedInBatch);
+        DeferAsync(corrections, _ => SnapshotIfDue());
     }
 
     // What was lost is named one by one (it is rare and it is what an operator looks for); what was adopted
@@ -150,9 +147,21 @@ public sealed class StoreJournal : ReceivePersistentActor
 
     private void Applied(IJournalEvent e)
     {
+        AppliedInBatch(e);
+        SnapshotIfDue();
+    }
+
+    // A batch (a whole store adopted at start, say) is snapshotted once at its end, not every thousand events.
+    private void AppliedInBatch(IJournalEvent e)
+    {
         _state.Apply(e);
+        _sinceSnapshot++;
+    }
+
+    private void SnapshotIfDue()
+    {
         // Counted rather than taken from the sequence number, which a batch of corrections can step over.
-        if (++_sinceSnapshot < SnapshotEvery) return;
+        if (_sinceSnapshot < SnapshotEvery) return;
         _sinceSnapshot = 0;
         SaveSnapshot(JournalSnapshot.From(_state));
     }
@@ -160,9 +169,9 @@ public sealed class StoreJournal : ReceivePersistentActor
     private void PersistThenReply(IJournalEvent e, object? reply)
     {
         var sender = Sender;
-        // Asynchronous persists keep accepting records while earlier ones are written, so the journal can
-        // write the records of many layers committing together in one transaction (one fsync) instead of
-        // one each; handlers still run in order, and each reply still waits for its own record.
+        // Asynchronous persists keep accepting records while earlier ones are written, so the journal plugin
+        // can batch the records of many layers committing together instead of a round trip each; handlers
+        // still run in order, and each reply still waits for its own record.
         PersistAsync(e, persisted =>
         {
             Applied(persisted);
