@@ -20,7 +20,6 @@ public sealed class NodeServices : IDisposable
         {
             MaxUncompressedBytes = settings.MaxLayerBytes,
             MaxExpansionRatio = settings.MaxExpansionRatio,
-            StartWriteback = settings.SyncLayers,
         };
     }
 

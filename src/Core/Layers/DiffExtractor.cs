@@ -145,7 +145,6 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
                 ct.ThrowIfCancellationRequested();
                 Posix.WriteAll(fd, reader.ReadData(WriteChunk), path);
             }
-            if (options.StartWriteback && e.Size >= LayerApplyOptions.WritebackMinBytes) Posix.StartWriteback(fd);
             // chown drops setuid bits and file capabilities, so it goes first; mode after the xattrs.
             if (options.PreserveOwnership) Posix.Fchown(fd, e.Uid, e.Gid, path);
             SetXattrs(fd, path, e);

@@ -17,15 +17,6 @@ public sealed record LayerApplyOptions
     public bool SyncFiles { get; init; } = false;
 
     /// <summary>
-    /// Start the disk writing each large file as soon as it is written, for a caller that will flush the layer: the
-    /// writes then overlap the rest of the unpack instead of all waiting for that flush.
-    /// </summary>
-    public bool StartWriteback { get; init; } = false;
-
-    /// <summary>Files smaller than this are left to the flush, which writes many small files better in one go.</summary>
-    public const long WritebackMinBytes = 128 << 10;
-
-    /// <summary>
     /// Unpacked diffs of the layers below, nearest first. A directory the tar only implies (a file's parent without an
     /// entry of its own) takes its mode, owner, times and xattrs from the nearest of these that has it, as containerd's
     /// overlay applier does; otherwise it gets 0755 and the current time. Without this, an implied directory in an upper

@@ -100,7 +100,6 @@ internal static unsafe class Native
     [DllImport(Libc, SetLastError = true)] public static extern nint read(int fd, byte* buf, nint count);
     [DllImport(Libc, SetLastError = true)] public static extern nint write(int fd, byte* buf, nint count);
     [DllImport(Libc, SetLastError = true)] public static extern int fsync(int fd);
-    [DllImport(Libc, SetLastError = true)] public static extern int sync_file_range(int fd, long offset, long nbytes, uint flags);
     [DllImport(Libc, SetLastError = true)] public static extern nint copy_file_range(int fdIn, long* offIn, int fdOut, long* offOut, nint len, uint flags);
     [DllImport(Libc, SetLastError = true)] public static extern int mkdir(byte* path, uint mode);
     [DllImport(Libc, SetLastError = true)] public static extern int rmdir(byte* path);

@@ -104,14 +104,6 @@ internal static unsafe class Posix
         if (fsync(fd) != 0) throw LastError("fsync", path);
     }
 
-    /// <summary>
-    /// Starts writing a file's dirty pages to disk without waiting for them (sync_file_range with WRITE only). Best
-    /// effort: a file system that refuses it leaves the data to the later flush, which is correct, only slower.
-    /// </summary>
-    public static void StartWriteback(int fd) => _ = sync_file_range(fd, 0, 0, SyncFileRangeWrite);
-
-    private const uint SyncFileRangeWrite = 2;
-
     /// <summary>Copies <paramref name="size"/> bytes in the kernel when it can (copy_file_range), else through <paramref name="buffer"/>.</summary>
     public static void CopyData(int fdIn, int fdOut, long size, byte[] buffer, string source, string target)
     {
