@@ -64,12 +64,21 @@ served() { # served FROM_LINE: "blob_bytes blob_gets" in the access log after li
 }
 
 echo "tool,scenario,rep,clients,wall_s,blob_bytes,blob_gets,failed,prep_s" > "$CSV"
+# Each run gets a store of its own, and the stores are deleted only after the scenario, with time to
+# settle before the next one: deleting a few hundred MB (the file system here is mounted with online
+# discard) slows the writes of whatever runs next for seconds, and the tools differ in how much of
+# that they wait for (whoever fsyncs pays most).
+purge_all() {
+  for tool in $TOOLS; do "${tool}_purge"; done
+  sync; sleep 5
+}
+purge_all
 for sc in $SCENARIOS; do
   refs=(${REFS[$sc]})
   for rep in $(seq "$REPS"); do
     for tool in $TOOLS; do
       p0=$(now)
-      "${tool}_reset" || { echo "$tool: reset before $sc rep $rep failed" >&2; exit 1; }
+      "${tool}_reset" "$sc-$rep" || { echo "$tool: reset before $sc rep $rep failed" >&2; exit 1; }
       sync; sleep 1
       prep=$(awk -v a="$p0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
       mark=$(wc -l < "$ALOG")
@@ -93,6 +102,7 @@ for sc in $SCENARIOS; do
       fi
     done
   done
+  purge_all
 done
 
 python3 "$BENCH_ROOT/bench/summary.py" "$CSV" | tee "$RES/run-$STAMP.txt"

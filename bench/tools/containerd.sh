@@ -23,14 +23,15 @@ containerd_stop() {
   awk -v d="$CTD/" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do umount "$m"; done
 }
 
-containerd_reset() {
+containerd_reset() { # containerd_reset RUN: a daemon on an empty root of this run's own
   containerd_stop
-  rm -rf "$CTD/root" "$CTD/state"
-  mkdir -p "$CTD"
+  local run=$CTD/runs/$1
+  rm -rf "$run"
+  mkdir -p "$run"
   cat > "$CTD/config.toml" <<TOML
 version = 2
-root = "$CTD/root"
-state = "$CTD/state"
+root = "$run/root"
+state = "$run/state"
 disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [grpc]
   address = "$CTD_SOCK"
@@ -53,3 +54,5 @@ TOML
 containerd_pull() { # containerd_pull REF CLIENT_NO
   timeout "$TMO" ctr --address "$CTD_SOCK" images pull --plain-http --snapshotter overlayfs "$REG/$1" >/dev/null
 }
+
+containerd_purge() { containerd_stop; rm -rf "$CTD/runs" "$CTD/root" "$CTD/state"; }

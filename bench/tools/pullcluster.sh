@@ -35,11 +35,12 @@ pullcluster_stop() {
   rm -f "$PCW/node.pid"
 }
 
-pullcluster_reset() {
+pullcluster_reset() { # pullcluster_reset RUN: a node on an empty store of this run's own
   pullcluster_stop
-  rm -rf "$PCW/store"
-  mkdir -p "$PCW/store"
-  setsid "$PC_BIN/pullcluster-node" --node "$PC_NODE" --store "$PCW/store" >>"$PCW/node.log" 2>&1 </dev/null &
+  local store=$PCW/runs/$1
+  rm -rf "$store"
+  mkdir -p "$store"
+  setsid "$PC_BIN/pullcluster-node" --node "$PC_NODE" --store "$store" >>"$PCW/node.log" 2>&1 </dev/null &
   echo $! > "$PCW/node.pid"
   local i
   for i in $(seq 300); do
@@ -55,3 +56,5 @@ pullcluster_reset() {
 pullcluster_pull() { # pullcluster_pull REF CLIENT_NO
   timeout "$TMO" "$PC_BIN/pullcluster" --node "$PC_NODE" pull "$REG/$1" >/dev/null
 }
+
+pullcluster_purge() { pullcluster_stop; rm -rf "$PCW/runs" "$PCW/store"; }

@@ -8,10 +8,12 @@ skopeo_prepare() {
   command -v skopeo >/dev/null || { echo "skopeo not installed (apt-get install skopeo)" >&2; return 1; }
 }
 
-skopeo_reset() { rm -rf "$SKO"; mkdir -p "$SKO"; }
+skopeo_reset() { SKO_RUN=$SKO/runs/$1; rm -rf "$SKO_RUN"; mkdir -p "$SKO_RUN"; } # skopeo_reset RUN
+
+skopeo_purge() { rm -rf "$SKO"; }
 
 skopeo_stop() { :; }
 
 skopeo_pull() { # skopeo_pull REF CLIENT_NO
-  timeout "$TMO" skopeo copy -q --src-tls-verify=false "docker://$REG/$1" "oci:$SKO/$2:img" >/dev/null
+  timeout "$TMO" skopeo copy -q --src-tls-verify=false "docker://$REG/$1" "oci:$SKO_RUN/$2:img" >/dev/null
 }
