@@ -47,11 +47,7 @@ public sealed class StoreJournal : ReceivePersistentActor
             _unreadable++;
             _log.Warning("dropped an unreadable store journal row ({0}: {1}); reconciliation with the disk replaces it", e.Manifest, e.Error);
         });
-        Recover<IJournalEvent>(e =>
-        {
-            _state.Apply(e);
-            _sinceSnapshot++;
-        });
+        Recover<IJournalEvent>(AppliedInBatch);
         Recover<RecoveryCompleted>(_ => BeginReconcile());
 
         Command<AwaitJournalReady>(_ =>
@@ -151,7 +147,7 @@ public sealed class StoreJournal : ReceivePersistentActor
         SnapshotIfDue();
     }
 
-    // A batch (a whole store adopted at start, say) is snapshotted once at its end, not every thousand events.
+    // A batch (the replay, or a whole store adopted at start) is snapshotted once at its end, not every thousand events.
     private void AppliedInBatch(IJournalEvent e)
     {
         _state.Apply(e);
