@@ -21,6 +21,7 @@ public sealed class LayerCommitActor : ReceiveActor
 {
     private sealed record Unpacked(string Staging, LayerUnpackResult Result);
     private sealed record UnpackFailed(string? Staging, Exception Cause);
+    private sealed record Inherited(long Attempt);
     private sealed record Committed(string Path);
     private sealed record CommitFailed(Exception Cause);
 
@@ -38,6 +39,7 @@ public sealed class LayerCommitActor : ReceiveActor
     private Unpacked? _unpacked;
     private string? _committedPath;
     private bool _parentCommitted;
+    private bool _syncRequested;
     private bool _synced;
     private long _attempt;
     private string _state = LayerStates.Waiting;
@@ -93,6 +95,7 @@ public sealed class LayerCommitActor : ReceiveActor
         Receive<BlobFetchFailed>(_ => { });
         Receive<LayerCommitted>(_ => { });
         Receive<LayerFailed>(_ => { });
+        Receive<Inherited>(_ => { });
         Receive<Synced>(_ => { });
         Receive<SyncFailed>(_ => { });
     }
@@ -165,13 +168,17 @@ public sealed class LayerCommitActor : ReceiveActor
                 return;
             }
             _unpacked = u;
-            _syncBarrier.Tell(new AwaitSync(_attempt));
+            Advance();
+        });
+        Receive<Inherited>(i =>
+        {
+            if (i.Attempt == _attempt) _syncBarrier.Tell(new AwaitSync(_attempt));
         });
         Receive<Synced>(s =>
         {
             if (s.Ticket != _attempt) return;
             _synced = true;
-            TryCommit();
+            Advance();
         });
         Receive<SyncFailed>(f =>
         {
@@ -191,7 +198,7 @@ public sealed class LayerCommitActor : ReceiveActor
         {
             if (c.ChainId != _request!.Parent) return;
             _parentCommitted = true;
-            TryCommit();
+            Advance();
         });
         Receive<LayerFailed>(f =>
         {
@@ -253,25 +260,49 @@ public sealed class LayerCommitActor : ReceiveActor
         .PipeTo(Self, failure: e => new UnpackFailed(null, e));
     }
 
-    private void TryCommit()
+    /// <summary>
+    /// A layer reaches the disk through the shared sync once: as soon as it is unpacked, or, when directories its
+    /// tar only implies must first take their metadata from the parents, once those are committed and have lent
+    /// it. It commits when it is on disk and its parent is committed.
+    /// </summary>
+    private void Advance()
     {
-        if (!_parentCommitted || _unpacked is null || !_synced) return;
-        var unpacked = _unpacked;
-        var parent = _request!.Parent;
-        var chainId = _chainId;
+        if (_unpacked is null) return;
+        if (!_syncRequested)
+        {
+            if (_unpacked.Result.ImplicitDirectories.Count == 0 || _request!.Parent is null)
+            {
+                _syncRequested = true;
+                _syncBarrier.Tell(new AwaitSync(_attempt));
+            }
+            else if (_parentCommitted) InheritImplicitDirectories(_request.Parent.Value);
+            return;
+        }
+        if (_synced && _parentCommitted) Commit();
+    }
+
+    private void InheritImplicitDirectories(Digest parent)
+    {
+        _syncRequested = true;
+        var unpacked = _unpacked!;
         var layers = _services.Layers;
         var options = _services.ApplyOptions;
+        var attempt = _attempt;
+        // Unpacked before its parents were, the layer gave directories its tar only implies default
+        // metadata; now that the parents are committed they lend theirs, as they would have at unpack.
         Task.Run(() =>
         {
-            // Unpacked before its parents were, the layer gave directories its tar only implies default
-            // metadata; now that the parents are committed they lend theirs, as they would have at unpack.
-            if (unpacked.Result.ImplicitDirectories.Count > 0 && parent is not null)
-            {
-                LayerUnpacker.InheritImplicitDirectories(unpacked.Staging, unpacked.Result.ImplicitDirectories, layers.Ancestry(parent.Value), options);
-                layers.SyncStaged(unpacked.Staging);
-            }
-            return new Committed(layers.Commit(unpacked.Staging, chainId));
+            LayerUnpacker.InheritImplicitDirectories(unpacked.Staging, unpacked.Result.ImplicitDirectories, layers.Ancestry(parent), options);
+            return new Inherited(attempt);
         }).PipeTo(Self, failure: e => new CommitFailed(e));
+    }
+
+    private void Commit()
+    {
+        var staging = _unpacked!.Staging;
+        var chainId = _chainId;
+        var layers = _services.Layers;
+        Task.Run(() => new Committed(layers.Commit(staging, chainId))).PipeTo(Self, failure: e => new CommitFailed(e));
     }
 
     private void Done(string path)
@@ -308,6 +339,7 @@ public sealed class LayerCommitActor : ReceiveActor
         _blob = null;
         _unpacked = null;
         _committedPath = null;
+        _syncRequested = false;
         _synced = false;
         _state = LayerStates.Waiting;
         Become(Idle);

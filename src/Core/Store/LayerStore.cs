@@ -26,22 +26,16 @@ public sealed class LayerStore(StoreLayout layout, bool syncOnCommit)
         return dir;
     }
 
-    /// <summary>Whether a layer must reach the disk (<see cref="SyncStaged"/>) before it may commit.</summary>
+    /// <summary>Whether a layer must reach the disk (a flush of the file system holding it) before it may commit.</summary>
     public bool SyncOnCommit => syncOnCommit;
 
     /// <summary>
     /// Writes an unpacked layer's info beside its staging directory. Neither is durable yet: one flush of the
-    /// file system (<see cref="SyncStaged"/>, or a sync shared with other layers) makes them so, which is far
-    /// cheaper than an fsync per file of a layer of thousands of small files.
+    /// file system, shared with the other layers waiting for one, makes them so, which is far cheaper than an
+    /// fsync per file of a layer of thousands of small files.
     /// </summary>
     public void Stage(string staging, LayerInfo info) =>
         File.WriteAllBytes(staging + ".json", JsonSerializer.SerializeToUtf8Bytes(info, StoreJson.Default.LayerInfo));
-
-    /// <summary>Flushes the file system holding a staged layer, when the store syncs layers at all.</summary>
-    public void SyncStaged(string staging)
-    {
-        if (syncOnCommit) Durability.SyncFileSystem(staging);
-    }
 
     /// <summary>
     /// Publishes a staged layer, once it is on disk: its info, then its directory, whose rename is the
@@ -74,10 +68,6 @@ public sealed class LayerStore(StoreLayout layout, bool syncOnCommit)
         var path = Layout.LayerInfoPath(chainId);
         return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), StoreJson.Default.LayerInfo) : null;
     }
-
-    public LayerInfo ReadStagedInfo(string staging) =>
-        JsonSerializer.Deserialize(File.ReadAllBytes(staging + ".json"), StoreJson.Default.LayerInfo)
-        ?? throw new InvalidDataException($"layer info {staging}.json is empty");
 
     /// <summary>The committed directories of a chain ID and its ancestors, nearest first.</summary>
     public IReadOnlyList<string> Ancestry(Digest chainId)
