@@ -72,6 +72,18 @@ purge_all() {
   for tool in $TOOLS; do "${tool}_purge"; done
   sync; sleep 5
 }
+# Before every run the page cache of earlier runs is dropped (when the script may write
+# /proc/sys/vm/drop_caches, as root), then the registry's blobs and the clients' binaries are read back in.
+# This machine is a VM whose host backs guest memory lazily: a run whose writes grow the page cache into
+# memory never used before spends about 1 s more in the kernel per 220 MB written than a run reusing freed
+# memory, so without this each run was slower than the one before it, whichever tool it was.
+settle() {
+  sync
+  if [ -w /proc/sys/vm/drop_caches ]; then echo 3 > /proc/sys/vm/drop_caches; fi
+  find "$REGDIR/storage" -type f -exec cat {} + > /dev/null
+  for tool in $TOOLS; do cat $("${tool}_clients") > /dev/null; done
+  sleep 1
+}
 purge_all
 for sc in $SCENARIOS; do
   refs=(${REFS[$sc]})
@@ -79,7 +91,7 @@ for sc in $SCENARIOS; do
     for tool in $TOOLS; do
       p0=$(now)
       "${tool}_reset" "$sc-$rep" || { echo "$tool: reset before $sc rep $rep failed" >&2; exit 1; }
-      sync; sleep 1
+      settle
       prep=$(awk -v a="$p0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')
       mark=$(wc -l < "$ALOG")
       pids=()

@@ -56,3 +56,5 @@ containerd_pull() { # containerd_pull REF CLIENT_NO
 }
 
 containerd_purge() { containerd_stop; rm -rf "$CTD/runs" "$CTD/root" "$CTD/state"; }
+
+containerd_clients() { command -v ctr; }

@@ -58,3 +58,5 @@ pullcluster_pull() { # pullcluster_pull REF CLIENT_NO
 }
 
 pullcluster_purge() { pullcluster_stop; rm -rf "$PCW/runs" "$PCW/store"; }
+
+pullcluster_clients() { echo "$PC_BIN/pullcluster"; }

@@ -17,3 +17,5 @@ skopeo_stop() { :; }
 skopeo_pull() { # skopeo_pull REF CLIENT_NO
   timeout "$TMO" skopeo copy -q --src-tls-verify=false "docker://$REG/$1" "oci:$SKO_RUN/$2:img" >/dev/null
 }
+
+skopeo_clients() { command -v skopeo; }
