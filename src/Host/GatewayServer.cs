@@ -56,7 +56,7 @@ public sealed class GatewayServer(NodeOptions options, ActorRegistry registry, A
             GatewayRequest? request;
             try
             {
-                request = JsonSerializer.Deserialize(line, GatewayJson.Default.GatewayRequest);
+                request = GatewayCodec.DecodeRequest(Encoding.UTF8.GetBytes(line));
             }
             catch (JsonException e)
             {
@@ -67,9 +67,7 @@ public sealed class GatewayServer(NodeOptions options, ActorRegistry registry, A
             if (request is not null) session = system.ActorOf(GatewaySession.Props(request, pulls, channel.Writer));
             await foreach (var reply in channel.Reader.ReadAllAsync(ct))
             {
-                var bytes = JsonSerializer.SerializeToUtf8Bytes(reply, GatewayJson.Default.GatewayReply);
-                await stream.WriteAsync(bytes, ct);
-                await stream.WriteAsync("\n"u8.ToArray(), ct);
+                await stream.WriteAsync(GatewayCodec.EncodeReplyLine(reply), ct);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using PullCluster.Cmd.NodeControl;
 using PullCluster.Cmd.Output;
 using PullCluster.Cmd.Parsing;
@@ -13,7 +12,7 @@ public static class ImageCommands
         var reply = node.Send(new GatewayRequest(GatewayOps.ListImages), "image list", GatewayKinds.Images);
         var images = reply.Images ?? [];
         if (args.Json)
-            stdout.WriteLine(JsonSerializer.Serialize(images, GatewayJson.Default.IReadOnlyListImageSummaryDto));
+            stdout.WriteLine(GatewayCodec.EncodeImages(images));
         else if (args.Quiet)
             foreach (var image in images) stdout.WriteLine(image.Image);
         else

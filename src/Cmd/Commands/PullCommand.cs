@@ -1,4 +1,3 @@
-using System.Text.Json;
 using PullCluster.Cmd.NodeControl;
 using PullCluster.Cmd.Output;
 using PullCluster.Cmd.Parsing;
@@ -21,7 +20,7 @@ public static class PullCommand
         view.Finish();
         var result = reply.Result ?? throw new CliFailure($"node {args.Node} answered the pull of {image} without a result");
 
-        if (args.Json) stdout.WriteLine(JsonSerializer.Serialize(result, GatewayJson.Default.PullResultDto));
+        if (args.Json) stdout.WriteLine(GatewayCodec.EncodeResult(result));
         else if (args.Quiet) stdout.WriteLine(result.Image);
         else PullSummary.Write(stdout, result);
         return 0;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using PullCluster.Core.Gateway;
 
@@ -26,11 +25,11 @@ public sealed class GatewayClient(NodeAddress node, TimeSpan? replyTimeout = nul
         using var stream = new NetworkStream(socket, ownsSocket: false);
         Write(stream, request, activity);
 
-        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 64 * 1024);
+        var reader = new ReplyLineReader(stream);
         while (ReadLine(reader, activity) is { } line)
         {
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            var reply = Parse(line, activity);
+            if (line.Span.Trim(" \t"u8).IsEmpty) continue;
+            var reply = Parse(line.Span, activity);
             if (reply.Kind == GatewayKinds.Progress)
             {
                 if (reply.Progress is not null) onProgress?.Invoke(reply.Progress);
@@ -94,13 +93,9 @@ public sealed class GatewayClient(NodeAddress node, TimeSpan? replyTimeout = nul
 
     private void Write(NetworkStream stream, GatewayRequest request, string activity)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(request, GatewayJson.Default.GatewayRequest);
-        var line = new byte[json.Length + 1];
-        json.CopyTo(line, 0);
-        line[^1] = (byte)'\n';
         try
         {
-            stream.Write(line);
+            stream.Write(GatewayCodec.EncodeRequestLine(request));
         }
         catch (IOException e)
         {
@@ -108,7 +103,7 @@ public sealed class GatewayClient(NodeAddress node, TimeSpan? replyTimeout = nul
         }
     }
 
-    private string? ReadLine(StreamReader reader, string activity)
+    private ReadOnlyMemory<byte>? ReadLine(ReplyLineReader reader, string activity)
     {
         try
         {
@@ -123,14 +118,17 @@ public sealed class GatewayClient(NodeAddress node, TimeSpan? replyTimeout = nul
             // A reset is the same event to the user as an orderly close: the node went away mid-request.
             return null;
         }
+        catch (InvalidDataException e)
+        {
+            throw new CliFailure($"node {node} sent an unreadable reply to the {activity}: {e.Message}");
+        }
     }
 
-    private GatewayReply Parse(string line, string activity)
+    private GatewayReply Parse(ReadOnlySpan<byte> line, string activity)
     {
         try
         {
-            return JsonSerializer.Deserialize(line, GatewayJson.Default.GatewayReply)
-                ?? throw new JsonException("null reply");
+            return GatewayCodec.DecodeReply(line);
         }
         catch (JsonException e)
         {

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace PullCluster.Core.Gateway;
 
 // The node's command gateway: a TCP socket on --node HOST:PORT (default 127.0.0.1:9110, as pbm's).
@@ -77,10 +75,3 @@ public sealed record GatewayReply(
     PullResultDto? Result = null,
     IReadOnlyList<ImageSummaryDto>? Images = null,
     string? Message = null);
-
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(GatewayRequest))]
-[JsonSerializable(typeof(GatewayReply))]
-public sealed partial class GatewayJson : JsonSerializerContext;

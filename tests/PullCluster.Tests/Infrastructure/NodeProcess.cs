@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.Json;
 using PullCluster.Core.Gateway;
 
 namespace PullCluster.Tests.Infrastructure;
@@ -246,15 +245,12 @@ public sealed partial class NodeProcess : IAsyncDisposable
         {
             await client.ConnectAsync(IPAddress.Loopback, Port, cts.Token);
             var stream = client.GetStream();
-            var line = JsonSerializer.SerializeToUtf8Bytes(request, GatewayJson.Default.GatewayRequest);
-            await stream.WriteAsync(line, cts.Token);
-            await stream.WriteAsync("\n"u8.ToArray(), cts.Token);
+            await stream.WriteAsync(GatewayCodec.EncodeRequestLine(request), cts.Token);
             using var reader = new StreamReader(stream, Encoding.UTF8);
             while (await ReadLineOrEndAsync(reader, cts.Token) is { } text)
             {
                 if (string.IsNullOrWhiteSpace(text)) continue;
-                var reply = JsonSerializer.Deserialize(text, GatewayJson.Default.GatewayReply)
-                    ?? throw new InvalidDataException($"node {Address} sent an empty reply line");
+                var reply = GatewayCodec.DecodeReply(Encoding.UTF8.GetBytes(text));
                 if (!GatewayKinds.IsFinal(reply.Kind))
                 {
                     if (reply.Progress is { } p)

@@ -1,0 +1,300 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace PullCluster.Core.Gateway;
+
+/// <summary>
+/// The gateway's JSON lines, written and read by hand. The CLI is a native binary that twenty build jobs
+/// start at once, and the serializer's metadata set-up was a quarter of its CPU time; a reader and a
+/// writer for these few records cost almost nothing. Members are camelCase, null members are left out,
+/// unknown members are skipped (so a newer node can add fields), and any malformed line throws
+/// <see cref="JsonException"/> naming what is wrong.
+/// </summary>
+public static class GatewayCodec
+{
+    /// <summary>The request as the line the gateway reads, line break included.</summary>
+    public static byte[] EncodeRequestLine(GatewayRequest request) =>
+        new JsonLineWriter().BeginObject()
+            .String("op", request.Op)
+            .String("image", request.Image)
+            .String("platform", request.Platform)
+            .String("dir", request.Dir)
+            .EndObject().ToUtf8Line();
+
+    public static GatewayRequest DecodeRequest(ReadOnlySpan<byte> utf8)
+    {
+        var reader = Start(utf8, "request");
+        string? op = null, image = null, platform = null, dir = null;
+        while (NextMember(ref reader) is { } name)
+        {
+            switch (name)
+            {
+                case "op": op = ReadString(ref reader, name); break;
+                case "image": image = ReadString(ref reader, name); break;
+                case "platform": platform = ReadString(ref reader, name); break;
+                case "dir": dir = ReadString(ref reader, name); break;
+                default: reader.Skip(); break;
+            }
+        }
+        End(ref reader, "request");
+        return new GatewayRequest(Required(op, "op", "request"), image, platform, dir);
+    }
+
+    /// <summary>The reply as one line of the gateway's stream, line break included.</summary>
+    public static byte[] EncodeReplyLine(GatewayReply reply)
+    {
+        var w = new JsonLineWriter().BeginObject().String("kind", reply.Kind);
+        if (reply.Progress is { } progress) WriteProgress(w.BeginObject("progress"), progress).EndObject();
+        if (reply.Result is { } result) WriteResult(w.BeginObject("result"), result).EndObject();
+        if (reply.Images is { } images) WriteImages(w.BeginArray("images"), images).EndArray();
+        return w.String("message", reply.Message).EndObject().ToUtf8Line();
+    }
+
+    public static GatewayReply DecodeReply(ReadOnlySpan<byte> utf8)
+    {
+        var reader = Start(utf8, "reply");
+        string? kind = null, message = null;
+        PullProgressDto? progress = null;
+        PullResultDto? result = null;
+        IReadOnlyList<ImageSummaryDto>? images = null;
+        while (NextMember(ref reader) is { } name)
+        {
+            switch (name)
+            {
+                case "kind": kind = ReadString(ref reader, name); break;
+                case "message": message = ReadString(ref reader, name); break;
+                case "progress": progress = IsNull(ref reader) ? null : ReadProgress(ref reader); break;
+                case "result": result = IsNull(ref reader) ? null : ReadResult(ref reader); break;
+                case "images": images = IsNull(ref reader) ? null : ReadArray(ref reader, name, ReadImage); break;
+                default: reader.Skip(); break;
+            }
+        }
+        End(ref reader, "reply");
+        return new GatewayReply(Required(kind, "kind", "reply"), progress, result, images, message);
+    }
+
+    /// <summary><c>pull --json</c>'s output: the result record alone.</summary>
+    public static string EncodeResult(PullResultDto result) =>
+        WriteResult(new JsonLineWriter().BeginObject(), result).EndObject().ToString();
+
+    /// <summary><c>image ls --json</c>'s output: an array of image summaries.</summary>
+    public static string EncodeImages(IReadOnlyList<ImageSummaryDto> images) =>
+        WriteImages(new JsonLineWriter().BeginArray(), images).EndArray().ToString();
+
+    private static JsonLineWriter WriteProgress(JsonLineWriter w, PullProgressDto progress)
+    {
+        w.String("image", progress.Image).BeginArray("layers");
+        foreach (var layer in progress.Layers)
+            w.BeginObject()
+                .String("digest", layer.Digest)
+                .Number("size", layer.Size)
+                .Number("done", layer.Done)
+                .String("state", layer.State)
+                .EndObject();
+        return w.EndArray();
+    }
+
+    private static JsonLineWriter WriteResult(JsonLineWriter w, PullResultDto result)
+    {
+        w.String("image", result.Image)
+            .String("manifestDigest", result.ManifestDigest)
+            .String("configDigest", result.ConfigDigest)
+            .String("platform", result.Platform)
+            .BeginArray("chainIds");
+        foreach (var chainId in result.ChainIds) w.String(null, chainId);
+        return w.EndArray()
+            .Number("bytesFetched", result.BytesFetched)
+            .Number("bytesShared", result.BytesShared)
+            .Number("bytesReused", result.BytesReused)
+            .Number("seconds", result.Seconds);
+    }
+
+    private static JsonLineWriter WriteImages(JsonLineWriter w, IReadOnlyList<ImageSummaryDto> images)
+    {
+        foreach (var image in images)
+            w.BeginObject()
+                .String("image", image.Image)
+                .String("manifestDigest", image.ManifestDigest)
+                .String("platform", image.Platform)
+                .Number("size", image.Size)
+                .Number("layers", image.Layers)
+                .Timestamp("pulled", image.Pulled)
+                .EndObject();
+        return w;
+    }
+
+    private static PullProgressDto ReadProgress(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject, "progress");
+        string? image = null;
+        IReadOnlyList<LayerProgressDto> layers = [];
+        while (NextMember(ref reader) is { } name)
+        {
+            switch (name)
+            {
+                case "image": image = ReadString(ref reader, name); break;
+                case "layers": layers = ReadArray(ref reader, name, ReadLayer); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new PullProgressDto(Required(image, "image", "progress"), layers);
+    }
+
+    private static LayerProgressDto ReadLayer(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject, "layer progress");
+        string? digest = null, state = null;
+        long size = 0, done = 0;
+        while (NextMember(ref reader) is { } name)
+        {
+            switch (name)
+            {
+                case "digest": digest = ReadString(ref reader, name); break;
+                case "size": size = ReadInt64(ref reader, name); break;
+                case "done": done = ReadInt64(ref reader, name); break;
+                case "state": state = ReadString(ref reader, name); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new LayerProgressDto(Required(digest, "digest", "layer progress"), size, done, Required(state, "state", "layer progress"));
+    }
+
+    private static PullResultDto ReadResult(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject, "result");
+        string? image = null, manifest = null, config = null, platform = null;
+        IReadOnlyList<string> chainIds = [];
+        long fetched = 0, shared = 0, reused = 0;
+        double seconds = 0;
+        while (NextMember(ref reader) is { } name)
+        {
+            switch (name)
+            {
+                case "image": image = ReadString(ref reader, name); break;
+                case "manifestDigest": manifest = ReadString(ref reader, name); break;
+                case "configDigest": config = ReadString(ref reader, name); break;
+                case "platform": platform = ReadString(ref reader, name); break;
+                case "chainIds": chainIds = ReadArray(ref reader, name, ReadArrayString); break;
+                case "bytesFetched": fetched = ReadInt64(ref reader, name); break;
+                case "bytesShared": shared = ReadInt64(ref reader, name); break;
+                case "bytesReused": reused = ReadInt64(ref reader, name); break;
+                case "seconds": seconds = ReadDouble(ref reader, name); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new PullResultDto(
+            Required(image, "image", "result"), Required(manifest, "manifestDigest", "result"),
+            Required(config, "configDigest", "result"), Required(platform, "platform", "result"),
+            chainIds, fetched, shared, reused, seconds);
+    }
+
+    private static ImageSummaryDto ReadImage(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject, "image summary");
+        string? image = null, manifest = null, platform = null, pulled = null;
+        long size = 0, layers = 0;
+        while (NextMember(ref reader) is { } name)
+        {
+            switch (name)
+            {
+                case "image": image = ReadString(ref reader, name); break;
+                case "manifestDigest": manifest = ReadString(ref reader, name); break;
+                case "platform": platform = ReadString(ref reader, name); break;
+                case "size": size = ReadInt64(ref reader, name); break;
+                case "layers": layers = ReadInt64(ref reader, name); break;
+                case "pulled": pulled = ReadString(ref reader, name); break;
+                default: reader.Skip(); break;
+            }
+        }
+        if (!DateTimeOffset.TryParse(Required(pulled, "pulled", "image summary"), CultureInfo.InvariantCulture,
+                DateTimeStyles.RoundtripKind, out var when))
+            throw new JsonException($"'pulled' of an image summary is not a timestamp: '{pulled}'");
+        if (layers is < 0 or > int.MaxValue) throw new JsonException($"'layers' of an image summary is out of range: {layers}");
+        return new ImageSummaryDto(
+            Required(image, "image", "image summary"), Required(manifest, "manifestDigest", "image summary"),
+            Required(platform, "platform", "image summary"), size, (int)layers, when);
+    }
+
+    private static string ReadArrayString(ref Utf8JsonReader reader) =>
+        ReadString(ref reader, "array element") ?? throw new JsonException("a string array holds a null");
+
+    private delegate T ElementReader<out T>(ref Utf8JsonReader reader);
+
+    private static IReadOnlyList<T> ReadArray<T>(ref Utf8JsonReader reader, string name, ElementReader<T> element)
+    {
+        Expect(ref reader, JsonTokenType.StartArray, name);
+        var items = new List<T>();
+        while (true)
+        {
+            Read(ref reader);
+            if (reader.TokenType == JsonTokenType.EndArray) return items;
+            items.Add(element(ref reader));
+        }
+    }
+
+    private static Utf8JsonReader Start(ReadOnlySpan<byte> utf8, string what)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        Read(ref reader);
+        Expect(ref reader, JsonTokenType.StartObject, what);
+        return reader;
+    }
+
+    private static void End(ref Utf8JsonReader reader, string what)
+    {
+        if (reader.Read()) throw new JsonException($"the {what} line has text after its object");
+    }
+
+    /// <summary>Moves to the next member's value and returns its name, or null at the end of the object.</summary>
+    private static string? NextMember(ref Utf8JsonReader reader)
+    {
+        Read(ref reader);
+        if (reader.TokenType == JsonTokenType.EndObject) return null;
+        var name = reader.GetString()!;
+        Read(ref reader);
+        return name;
+    }
+
+    private static void Read(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read()) throw new JsonException("the line ends before its JSON does");
+    }
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type, string what)
+    {
+        if (reader.TokenType != type) throw new JsonException($"expected {Describe(type)} for the {what}, found {Describe(reader.TokenType)}");
+    }
+
+    private static bool IsNull(ref Utf8JsonReader reader) => reader.TokenType == JsonTokenType.Null;
+
+    private static string? ReadString(ref Utf8JsonReader reader, string name) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Null => null,
+        var other => throw new JsonException($"'{name}' must be a string, found {Describe(other)}"),
+    };
+
+    private static long ReadInt64(ref Utf8JsonReader reader, string name) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value)
+            ? value
+            : throw new JsonException($"'{name}' must be a whole number, found {Describe(reader.TokenType)}");
+
+    private static double ReadDouble(ref Utf8JsonReader reader, string name) =>
+        reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var value)
+            ? value
+            : throw new JsonException($"'{name}' must be a number, found {Describe(reader.TokenType)}");
+
+    private static string Required(string? value, string name, string what) =>
+        value ?? throw new JsonException($"the {what} has no '{name}'");
+
+    private static string Describe(JsonTokenType type) => type switch
+    {
+        JsonTokenType.StartObject => "an object",
+        JsonTokenType.StartArray => "an array",
+        JsonTokenType.String => "a string",
+        JsonTokenType.Number => "a number",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.Null => "null",
+        _ => type.ToString(),
+    };
+}

@@ -1,0 +1,188 @@
+using System.Text;
+using System.Text.Json;
+using PullCluster.Core.Gateway;
+using Xunit;
+
+namespace PullCluster.Tests.Gateway;
+
+public sealed class GatewayCodecSpecs
+{
+    // What the serializer wrote before the codec existed, so lines from either side read the same.
+    private static readonly JsonSerializerOptions Serializer = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private static readonly PullResultDto Result = new(
+        "127.0.0.1:5000/base:1", "sha256:aa", "sha256:bb", "linux/amd64",
+        ["sha256:c1", "sha256:c2"], 78_400_000, 1_024, 3, 1.3912345678901234);
+
+    private static readonly PullProgressDto Progress = new(
+        "127.0.0.1:5000/base:1",
+        [new LayerProgressDto("sha256:l1", 100, 50, LayerStates.Downloading), new LayerProgressDto("sha256:l2", 7, 7, LayerStates.Complete)]);
+
+    private static readonly ImageSummaryDto Image = new(
+        "127.0.0.1:5000/base:1", "sha256:aa", "linux/arm64/v8", 219_700_000, 3,
+        new DateTimeOffset(2026, 11, 23, 16, 49, 30, 681, TimeSpan.FromHours(2)).AddTicks(2345));
+
+    private static string Text(byte[] line) => Encoding.UTF8.GetString(line);
+
+    [Fact]
+    public void A_request_is_one_compact_line_without_its_null_members()
+    {
+        var line = GatewayCodec.EncodeRequestLine(new GatewayRequest(GatewayOps.Pull, "alpine"));
+
+        Assert.Equal("{\"op\":\"pull\",\"image\":\"alpine\"}\n", Text(line));
+    }
+
+    [Fact]
+    public void A_request_reads_back_with_every_member()
+    {
+        var request = new GatewayRequest(GatewayOps.Rootfs, "base:1", "linux/arm64", "/tmp/root fs");
+
+        Assert.Equal(request, GatewayCodec.DecodeRequest(GatewayCodec.EncodeRequestLine(request)));
+    }
+
+    [Fact]
+    public void A_progress_reply_reads_back_layer_by_layer()
+    {
+        var reply = GatewayCodec.DecodeReply(GatewayCodec.EncodeReplyLine(new GatewayReply(GatewayKinds.Progress, Progress: Progress)));
+
+        Assert.Equal(GatewayKinds.Progress, reply.Kind);
+        Assert.Equal(Progress.Image, reply.Progress!.Image);
+        Assert.Equal(Progress.Layers, reply.Progress.Layers);
+        Assert.Null(reply.Result);
+        Assert.Null(reply.Images);
+        Assert.Null(reply.Message);
+    }
+
+    [Fact]
+    public void A_result_reply_reads_back_exactly_including_the_seconds()
+    {
+        var reply = GatewayCodec.DecodeReply(GatewayCodec.EncodeReplyLine(new GatewayReply(GatewayKinds.Result, Result: Result)));
+
+        var result = reply.Result!;
+        Assert.Equal(Result.ChainIds, result.ChainIds);
+        Assert.Equal(Result with { ChainIds = result.ChainIds }, result);
+    }
+
+    [Fact]
+    public void An_image_list_reads_back_with_the_pull_time_and_its_offset()
+    {
+        var reply = GatewayCodec.DecodeReply(GatewayCodec.EncodeReplyLine(new GatewayReply(GatewayKinds.Images, Images: [Image, Image with { Image = "other:2" }])));
+
+        Assert.Equal([Image, Image with { Image = "other:2" }], reply.Images!);
+        Assert.Equal(Image.Pulled.Offset, reply.Images![0].Pulled.Offset);
+    }
+
+    [Fact]
+    public void An_empty_image_list_stays_a_list()
+    {
+        var line = GatewayCodec.EncodeReplyLine(new GatewayReply(GatewayKinds.Images, Images: []));
+
+        Assert.Equal("{\"kind\":\"images\",\"images\":[]}\n", Text(line));
+        Assert.Empty(GatewayCodec.DecodeReply(line).Images!);
+    }
+
+    [Theory]
+    [InlineData("quote \" and backslash \\")]
+    [InlineData("line\nbreak, tab\t, return\r, bell\u0007, nul\0")]
+    [InlineData("non-ASCII: Grüße, 日本, 🐳")]
+    [InlineData("</script> & 'single' + <angle>")]
+    public void Any_message_survives_the_line_and_the_line_stays_one_line(string message)
+    {
+        var line = GatewayCodec.EncodeReplyLine(new GatewayReply(GatewayKinds.Error, Message: message));
+
+        Assert.Equal(1, line.Count(b => b == (byte)'\n'));
+        Assert.Equal((byte)'\n', line[^1]);
+        Assert.Equal(message, GatewayCodec.DecodeReply(line).Message);
+        Assert.Equal(message, JsonDocument.Parse(line).RootElement.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public void The_serializer_reads_the_codecs_lines_as_the_same_records()
+    {
+        var line = GatewayCodec.EncodeReplyLine(new GatewayReply(GatewayKinds.Result, Progress, Result, [Image], "done"));
+
+        var reply = JsonSerializer.Deserialize<GatewayReply>(line, Serializer)!;
+
+        Assert.Equal(Result with { ChainIds = reply.Result!.ChainIds }, reply.Result);
+        Assert.Equal(Result.ChainIds, reply.Result.ChainIds);
+        Assert.Equal(Progress.Layers, reply.Progress!.Layers);
+        Assert.Equal([Image], reply.Images!);
+        Assert.Equal("done", reply.Message);
+    }
+
+    [Fact]
+    public void The_codec_reads_what_the_serializer_writes()
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(new GatewayReply(GatewayKinds.Result, Progress, Result, [Image], "done"), Serializer);
+
+        var reply = GatewayCodec.DecodeReply(json);
+
+        Assert.Equal(Result with { ChainIds = reply.Result!.ChainIds }, reply.Result);
+        Assert.Equal(Progress.Layers, reply.Progress!.Layers);
+        Assert.Equal([Image], reply.Images!);
+        Assert.Equal("done", reply.Message);
+    }
+
+    [Fact]
+    public void Members_it_does_not_know_are_skipped_so_a_newer_node_can_add_some()
+    {
+        var json = """
+            {"future":{"nested":[1,{"a":null}]},"kind":"ok","extra":[true,false],"message":null,
+             "progress":null,"more":"x"}
+            """u8;
+
+        var reply = GatewayCodec.DecodeReply(json);
+
+        Assert.Equal(new GatewayReply(GatewayKinds.Ok), reply);
+    }
+
+    [Theory]
+    [InlineData("{\"message\":\"no kind\"}", "'kind'")]
+    [InlineData("{\"kind\":1}", "'kind' must be a string")]
+    [InlineData("{\"kind\":\"result\",\"result\":{\"image\":\"a\"}}", "'manifestDigest'")]
+    [InlineData("{\"kind\":\"progress\",\"progress\":{\"image\":\"a\",\"layers\":[{\"digest\":\"d\",\"size\":\"big\",\"done\":0,\"state\":\"Waiting\"}]}}", "'size' must be a whole number")]
+    [InlineData("{\"kind\":\"images\",\"images\":{}}", "expected an array for the images")]
+    [InlineData("[\"kind\"]", "expected an object for the reply")]
+    public void A_reply_missing_or_mistyping_a_member_is_refused_naming_it(string json, string expected)
+    {
+        var e = Assert.ThrowsAny<JsonException>(() => GatewayCodec.DecodeReply(Encoding.UTF8.GetBytes(json)));
+
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{\"kind\":\"ok\"")]
+    [InlineData("{\"kind\":\"ok\"} trailing")]
+    [InlineData("not json")]
+    public void A_line_that_is_not_one_json_object_is_refused(string json) =>
+        Assert.ThrowsAny<JsonException>(() => GatewayCodec.DecodeReply(Encoding.UTF8.GetBytes(json)));
+
+    [Fact]
+    public void A_request_without_an_op_is_refused() =>
+        Assert.Contains("'op'", Assert.ThrowsAny<JsonException>(() => GatewayCodec.DecodeRequest("{\"image\":\"a\"}"u8)).Message);
+
+    [Fact]
+    public void Json_output_of_a_pull_is_the_result_object_alone()
+    {
+        using var doc = JsonDocument.Parse(GatewayCodec.EncodeResult(Result));
+
+        Assert.Equal(Result.ManifestDigest, doc.RootElement.GetProperty("manifestDigest").GetString());
+        Assert.Equal(Result.BytesFetched, doc.RootElement.GetProperty("bytesFetched").GetInt64());
+        Assert.Equal(Result.Seconds, doc.RootElement.GetProperty("seconds").GetDouble());
+        Assert.Equal(2, doc.RootElement.GetProperty("chainIds").GetArrayLength());
+    }
+
+    [Fact]
+    public void Json_output_of_an_image_list_is_an_array_of_summaries()
+    {
+        using var doc = JsonDocument.Parse(GatewayCodec.EncodeImages([Image]));
+
+        var only = Assert.Single(doc.RootElement.EnumerateArray());
+        Assert.Equal(Image.Pulled, only.GetProperty("pulled").GetDateTimeOffset());
+        Assert.Equal(3, only.GetProperty("layers").GetInt32());
+    }
+}
