@@ -96,6 +96,8 @@ for sc in $SCENARIOS; do
       mark=$(wc -l < "$ALOG")
       pids=()
       t0=$(now)
+      # Each <tool>_pull execs `timeout CLIENT`, so a client costs what a job runner starting it would
+      # pay, not an extra copy of this shell per client.
       for i in "${!refs[@]}"; do
         "${tool}_pull" "${refs[$i]}" "$i" 2>"$LOGS/$tool-$sc-$rep-$i.err" &
         pids+=($!)
