@@ -52,7 +52,7 @@ TOML
 }
 
 containerd_pull() { # containerd_pull REF CLIENT_NO
-  exec timeout "$TMO" ctr --address "$CTD_SOCK" images pull --plain-http --snapshotter overlayfs "$REG/$1" >/dev/null
+  exec ctr --address "$CTD_SOCK" images pull --plain-http --snapshotter overlayfs "$REG/$1" >/dev/null
 }
 
 containerd_purge() { containerd_stop; rm -rf "$CTD/runs" "$CTD/root" "$CTD/state"; }

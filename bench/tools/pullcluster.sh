@@ -54,7 +54,7 @@ pullcluster_reset() { # pullcluster_reset RUN: a node on an empty store of this 
 }
 
 pullcluster_pull() { # pullcluster_pull REF CLIENT_NO
-  exec timeout "$TMO" "$PC_BIN/pullcluster" --node "$PC_NODE" pull "$REG/$1" >/dev/null
+  exec "$PC_BIN/pullcluster" --node "$PC_NODE" pull "$REG/$1" >/dev/null
 }
 
 pullcluster_purge() { pullcluster_stop; rm -rf "$PCW/runs" "$PCW/store"; }
