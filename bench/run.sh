@@ -81,7 +81,8 @@ settle() {
   sync
   if [ -w /proc/sys/vm/drop_caches ]; then echo 3 > /proc/sys/vm/drop_caches; fi
   find "$REGDIR/storage" -type f -exec cat {} + > /dev/null
-  for tool in $TOOLS; do cat $("${tool}_clients") > /dev/null; done
+  local t
+  for t in $TOOLS; do cat $("${t}_clients") > /dev/null; done
   sleep 1
 }
 purge_all
