@@ -21,7 +21,6 @@ public sealed class LayerCommitActor : ReceiveActor
 {
     private sealed record Unpacked(string Staging, LayerUnpackResult Result);
     private sealed record UnpackFailed(string? Staging, Exception Cause);
-    private sealed record Inherited(long Attempt);
     private sealed record Committed(string Path);
     private sealed record CommitFailed(Exception Cause);
 
@@ -95,7 +94,6 @@ public sealed class LayerCommitActor : ReceiveActor
         Receive<BlobFetchFailed>(_ => { });
         Receive<LayerCommitted>(_ => { });
         Receive<LayerFailed>(_ => { });
-        Receive<Inherited>(_ => { });
         Receive<Synced>(_ => { });
         Receive<SyncFailed>(_ => { });
     }
@@ -169,10 +167,6 @@ public sealed class LayerCommitActor : ReceiveActor
             }
             _unpacked = u;
             Advance();
-        });
-        Receive<Inherited>(i =>
-        {
-            if (i.Attempt == _attempt) _syncBarrier.Tell(new AwaitSync(_attempt));
         });
         Receive<Synced>(s =>
         {
@@ -261,48 +255,44 @@ public sealed class LayerCommitActor : ReceiveActor
     }
 
     /// <summary>
-    /// A layer reaches the disk through the shared sync once: as soon as it is unpacked, or, when directories its
-    /// tar only implies must first take their metadata from the parents, once those are committed and have lent
-    /// it. It commits when it is on disk and its parent is committed.
+    /// A layer asks for the shared sync as soon as it is unpacked, whatever its place in the chain, so that layers
+    /// unpacked together share one flush and none waits for its parent before its data reaches the disk. It
+    /// commits once it is on disk and its parent is committed.
     /// </summary>
     private void Advance()
     {
         if (_unpacked is null) return;
         if (!_syncRequested)
         {
-            if (_unpacked.Result.ImplicitDirectories.Count == 0 || _request!.Parent is null)
-            {
-                _syncRequested = true;
-                _syncBarrier.Tell(new AwaitSync(_attempt));
-            }
-            else if (_parentCommitted) InheritImplicitDirectories(_request.Parent.Value);
+            _syncRequested = true;
+            _syncBarrier.Tell(new AwaitSync(_attempt));
             return;
         }
         if (_synced && _parentCommitted) Commit();
     }
 
-    private void InheritImplicitDirectories(Digest parent)
-    {
-        _syncRequested = true;
-        var unpacked = _unpacked!;
-        var layers = _services.Layers;
-        var options = _services.ApplyOptions;
-        var attempt = _attempt;
-        // Unpacked before its parents were, the layer gave directories its tar only implies default
-        // metadata; now that the parents are committed they lend theirs, as they would have at unpack.
-        Task.Run(() =>
-        {
-            LayerUnpacker.InheritImplicitDirectories(unpacked.Staging, unpacked.Result.ImplicitDirectories, layers.Ancestry(parent), options);
-            return new Inherited(attempt);
-        }).PipeTo(Self, failure: e => new CommitFailed(e));
-    }
-
     private void Commit()
     {
-        var staging = _unpacked!.Staging;
+        var unpacked = _unpacked!;
+        var parent = _request!.Parent;
         var chainId = _chainId;
         var layers = _services.Layers;
-        Task.Run(() => new Committed(layers.Commit(staging, chainId))).PipeTo(Self, failure: e => new CommitFailed(e));
+        var options = _services.ApplyOptions;
+        Task.Run(() =>
+        {
+            if (parent is { } p && unpacked.Result.ImplicitDirectories.Count > 0)
+            {
+                // Unpacked before its parents were, the layer gave directories its tar only implies default
+                // metadata; now that the parents are committed they lend theirs, as they would have at unpack.
+                // Only those directories changed since the shared sync: an fsync each (the first commits the
+                // file system's journal, the rest find nothing left to do) instead of another flush of every
+                // layer still being written, which would put a whole flush between each parent and child.
+                var changed = LayerUnpacker.InheritImplicitDirectories(unpacked.Staging, unpacked.Result.ImplicitDirectories, layers.Ancestry(p), options);
+                if (layers.SyncOnCommit)
+                    foreach (var dir in changed) Core.Store.Durability.SyncDirectory(dir);
+            }
+            return new Committed(layers.Commit(unpacked.Staging, chainId));
+        }).PipeTo(Self, failure: e => new CommitFailed(e));
     }
 
     private void Done(string path)

@@ -5,9 +5,11 @@ internal static class ImplicitDirectories
 {
     private enum Found { Nothing, Directory, Hidden }
 
-    public static void Inherit(string diffRoot, IEnumerable<string> rels, IReadOnlyList<string> parentRoots, bool preserveOwnership)
+    /// <returns>The directories whose metadata changed.</returns>
+    public static IReadOnlyList<string> Inherit(string diffRoot, IEnumerable<string> rels, IReadOnlyList<string> parentRoots, bool preserveOwnership)
     {
         var probes = parentRoots.Select(r => new LayerProbe(r)).ToList();
+        var changed = new List<string>();
         foreach (var rel in rels)
         {
             var path = string.Concat(diffRoot, "/", rel);
@@ -18,10 +20,15 @@ internal static class ImplicitDirectories
             {
                 var found = probe.Find(rel);
                 if (found == Found.Nothing) continue;
-                if (found == Found.Directory) Copy(string.Concat(probe.Root, "/", rel), path, preserveOwnership);
+                if (found == Found.Directory)
+                {
+                    Copy(string.Concat(probe.Root, "/", rel), path, preserveOwnership);
+                    changed.Add(path);
+                }
                 break;
             }
         }
+        return changed;
     }
 
     /// <summary>

@@ -57,7 +57,8 @@ public static class LayerUnpacker
     /// <paramref name="parentLayers"/> (unpacked diffs, nearest first), as <see cref="LayerApplyOptions.ParentLayers"/>
     /// would have at unpack time.
     /// </summary>
-    public static void InheritImplicitDirectories(
+    /// <returns>The directories whose metadata changed, so a caller that needs them durable can sync them.</returns>
+    public static IReadOnlyList<string> InheritImplicitDirectories(
         string diffDir, IEnumerable<string> implicitDirectories, IReadOnlyList<string> parentLayers, LayerApplyOptions options)
     {
         ArgumentNullException.ThrowIfNull(implicitDirectories);
@@ -65,6 +66,6 @@ public static class LayerUnpacker
         var root = TargetDirectory.RequireDirectory(diffDir);
         var parents = parentLayers.Select(TargetDirectory.RequireDirectory).ToList();
         var rels = implicitDirectories.Select(d => EntryPath.Clean(RawPath.FromString(d), RawPath.FromString(d))).Where(d => d.Length > 0);
-        ImplicitDirectories.Inherit(root, rels, parents, options.PreserveOwnership);
+        return ImplicitDirectories.Inherit(root, rels, parents, options.PreserveOwnership);
     }
 }
