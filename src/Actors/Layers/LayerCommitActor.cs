@@ -38,7 +38,6 @@ public sealed class LayerCommitActor : ReceiveActor
     private Unpacked? _unpacked;
     private string? _committedPath;
     private bool _parentCommitted;
-    private bool _syncRequested;
     private bool _synced;
     private long _attempt;
     private string _state = LayerStates.Waiting;
@@ -166,13 +165,15 @@ public sealed class LayerCommitActor : ReceiveActor
                 return;
             }
             _unpacked = u;
-            Advance();
+            // Whatever its place in the chain, so that layers unpacked together share one flush and none
+            // waits for its parent before its data reaches the disk.
+            _syncBarrier.Tell(new AwaitSync(_attempt));
         });
         Receive<Synced>(s =>
         {
             if (s.Ticket != _attempt) return;
             _synced = true;
-            Advance();
+            TryCommit();
         });
         Receive<SyncFailed>(f =>
         {
@@ -192,7 +193,7 @@ public sealed class LayerCommitActor : ReceiveActor
         {
             if (c.ChainId != _request!.Parent) return;
             _parentCommitted = true;
-            Advance();
+            TryCommit();
         });
         Receive<LayerFailed>(f =>
         {
@@ -254,20 +255,9 @@ public sealed class LayerCommitActor : ReceiveActor
         .PipeTo(Self, failure: e => new UnpackFailed(null, e));
     }
 
-    /// <summary>
-    /// A layer asks for the shared sync as soon as it is unpacked, whatever its place in the chain, so that layers
-    /// unpacked together share one flush and none waits for its parent before its data reaches the disk. It
-    /// commits once it is on disk and its parent is committed.
-    /// </summary>
-    private void Advance()
+    /// <summary>A layer commits once it is on disk (synced, which it asks for once unpacked) and its parent is committed.</summary>
+    private void TryCommit()
     {
-        if (_unpacked is null) return;
-        if (!_syncRequested)
-        {
-            _syncRequested = true;
-            _syncBarrier.Tell(new AwaitSync(_attempt));
-            return;
-        }
         if (_synced && _parentCommitted) Commit();
     }
 
@@ -329,7 +319,6 @@ public sealed class LayerCommitActor : ReceiveActor
         _blob = null;
         _unpacked = null;
         _committedPath = null;
-        _syncRequested = false;
         _synced = false;
         _state = LayerStates.Waiting;
         Become(Idle);
