@@ -270,16 +270,17 @@ public sealed class LayerCommitActor : ReceiveActor
         var options = _services.ApplyOptions;
         Task.Run(() =>
         {
-            if (parent is { } p && unpacked.Result.ImplicitDirectories.Count > 0)
+            var lower = unpacked.Result.Lower;
+            if ((parent is not null && !lower.IsEmpty) || lower.PendingLinks > 0)
             {
-                // Unpacked before its parents were, the layer gave directories its tar only implies default
-                // metadata; now that the parents are committed they lend theirs, as they would have at unpack.
-                // Only those directories changed since the shared sync: an fsync each (the first commits the
-                // file system's journal, the rest find nothing left to do) instead of another flush of every
-                // layer still being written, which would put a whole flush between each parent and child.
-                var changed = LayerUnpacker.InheritImplicitDirectories(unpacked.Staging, unpacked.Result.ImplicitDirectories, layers.Ancestry(p), options);
-                if (layers.SyncOnCommit)
-                    foreach (var dir in changed) Core.Store.Durability.SyncDirectory(dir);
+                // Unpacked before its parents were, the layer could not tell where entries below a lower symlink
+                // belong, link to lower files, or give implied directories the metadata below them; now that the
+                // parents are committed it can, as it would have at unpack. Only what changed since the shared sync
+                // is fsync'd (the first fsync commits the file system's journal, the rest find little left to do)
+                // instead of another flush of every layer still being written, which would put a whole flush
+                // between each parent and child.
+                var changed = LayerUnpacker.Rebase(unpacked.Staging, unpacked.Result, parent is { } p ? layers.Ancestry(p) : [], options);
+                if (layers.SyncOnCommit) LayerUnpacker.Sync(changed);
             }
             return new Committed(layers.Commit(unpacked.Staging, chainId));
         }).PipeTo(Self, failure: e => new CommitFailed(e));

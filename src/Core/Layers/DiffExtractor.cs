@@ -15,6 +15,14 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
 
     private readonly Dictionary<string, DirMeta> _dirMeta = [];
 
+    /// <summary>Hardlinks to what this layer does not have: a lower layer may, which only a rebase can tell.</summary>
+    private readonly List<DeferredLink> _deferred = [];
+
+    /// <summary>The targets of <see cref="_deferred"/>, to their entries' names.</summary>
+    private readonly Dictionary<string, string> _deferredTargets = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<DeferredLink> DeferredLinks => _deferred;
+
     private readonly record struct DirMeta(uint Mode, long MTimeSeconds, int MTimeNanoseconds, bool HasTime);
 
     private bool Overlay => options.Whiteouts == WhiteoutStyle.Overlay;
@@ -30,6 +38,9 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
             if (e.Type != TarEntry.Directory) throw LayerFormatException.Entry(e.Name, $"replaces the layer root with a {e.TypeName}");
             return;
         }
+        // A tar is applied in order: a hardlink names a file already there, never one its own layer writes later.
+        if (_deferredTargets.Count > 0 && e.Type != TarEntry.Directory && _deferredTargets.TryGetValue(rel, out var early))
+            throw LayerFormatException.Entry(early, $"is a hardlink to '{RawPath.Display(rel)}', which is not in the layer (yet)");
         var (parent, name) = EntryPath.Split(rel);
         if (name.StartsWith(Whiteout.Prefix, StringComparison.Ordinal) && ApplyWhiteout(e, rel, parent, name)) return;
         if (Overlay && IsUnderWhiteoutName(parent)) return;
@@ -100,7 +111,7 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
                 var wasWhiteout = IsWhiteout(existing);
                 Remove(rel, path, existing);
                 Posix.Mkdir(path, 0x1c0);
-                if (wasWhiteout) SetOpaque(path);
+                if (wasWhiteout) Metadata.SetOverlayOpaque(path);
             }
         }
         else if (rc != 0) throw Posix.Error("mkdir", path, rc);
@@ -167,13 +178,27 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
             if (Posix.TryLstat(path, out _)) return;
             throw LayerFormatException.Entry(e.Name, "is a hardlink to itself");
         }
-        CheckLinkParents(e.Name, target);
         var targetPath = Full(target);
-        if (!Posix.TryLstat(targetPath, out var targetStat))
-            throw LayerFormatException.Entry(e.Name, $"is a hardlink to '{RawPath.Display(target)}', which is not in the layer (yet)");
+        if (!LinkParentsPresent(e.Name, target) || !Posix.TryLstat(targetPath, out var targetStat))
+        {
+            Defer(e, rel, path, target);
+            return;
+        }
         if (Posix.IsDir(targetStat))
             throw LayerFormatException.Entry(e.Name, $"is a hardlink to directory '{RawPath.Display(target)}'");
         Replacing(rel, path, $"link to '{RawPath.Display(target)}' at", () => Posix.TryLink(targetPath, path));
+    }
+
+    /// <summary>
+    /// A hardlink to a file this layer does not have links to a lower layer's file, as when the tar is applied onto the
+    /// layers below; they are not known yet, so the link is made when the layer is rebased onto them. The path is
+    /// cleared now, as the link would have replaced whatever stood there.
+    /// </summary>
+    private void Defer(TarEntry e, string rel, string path, string target)
+    {
+        if (Posix.TryLstat(path, out var st)) Remove(rel, path, st);
+        _deferred.Add(new DeferredLink(rel, target, e.Name));
+        _deferredTargets.TryAdd(target, e.Name);
     }
 
     /// <summary>True when the entry was a whiteout and has been handled; Aufs keeps markers as ordinary entries.</summary>
@@ -187,7 +212,7 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
         if (name == Whiteout.Opaque)
         {
             EnsureParents(e.Name, rel);
-            SetOpaque(Full(parent));
+            Metadata.SetOverlayOpaque(Full(parent));
             return true;
         }
         // Other aufs metadata (.wh..wh.plnk and the like) means nothing to overlayfs.
@@ -200,7 +225,7 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
         {
             // A whiteout hides lower layers only, never what this layer has at that path: a directory of this
             // layer stays and becomes opaque; anything else already hides the lower layers.
-            if (Posix.IsDir(st)) SetOpaque(victim);
+            if (Posix.IsDir(st)) Metadata.SetOverlayOpaque(victim);
             return true;
         }
         var err = Posix.TryMknod(victim, SIfChr, 0, 0);
@@ -210,12 +235,6 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
     }
 
     private bool IsWhiteout(in Statx st) => Overlay && Metadata.IsOverlayWhiteout(st);
-
-    private static void SetOpaque(string dir)
-    {
-        var rc = Posix.TrySetXattr(-1, dir, Whiteout.OverlayOpaqueXattr, "y"u8);
-        if (rc != 0) throw Posix.Error("set overlay opaque xattr (needs root) on", dir, rc);
-    }
 
     private static bool IsUnderWhiteoutName(string parent)
     {
@@ -245,25 +264,26 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
             if (exists) Posix.Unlink(path);
             Posix.Mkdir(path, 0x1c0);
             // Where this layer deleted the path, the directory now standing there must not merge with lower ones.
-            if (exists) SetOpaque(path);
+            if (exists) Metadata.SetOverlayOpaque(path);
             _dirMeta[dir] = new DirMeta(0x1ed, 0, 0, false);
             _dirs.Add(dir);
         }
     }
 
-    private void CheckLinkParents(string entryName, string target)
+    /// <summary>False when a parent of the target is missing from this layer; a symlink on the way is refused, as for any entry.</summary>
+    private bool LinkParentsPresent(string entryName, string target)
     {
         var (parent, _) = EntryPath.Split(target);
-        if (_dirs.Contains(parent)) return;
+        if (_dirs.Contains(parent)) return true;
         for (var slash = target.IndexOf('/'); slash >= 0; slash = target.IndexOf('/', slash + 1))
         {
             var dir = target[..slash];
             if (_dirs.Contains(dir)) continue;
-            if (!Posix.TryLstat(Full(dir), out var st))
-                throw LayerFormatException.Entry(entryName, $"is a hardlink to '{RawPath.Display(target)}', which is not in the layer (yet)");
+            if (!Posix.TryLstat(Full(dir), out var st)) return false;
             if (!Posix.IsDir(st)) throw NotADirectory(entryName, dir, st, $"links to '{RawPath.Display(target)}'");
             _dirs.Add(dir);
         }
+        return true;
     }
 
     private static LayerFormatException NotADirectory(string entryName, string dir, in Statx st, string what) =>

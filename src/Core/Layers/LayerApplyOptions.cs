@@ -20,8 +20,8 @@ public sealed record LayerApplyOptions
     /// Unpacked diffs of the layers below, nearest first. A directory the tar only implies (a file's parent without an
     /// entry of its own) takes its mode, owner, times and xattrs from the nearest of these that has it, as containerd's
     /// overlay applier does; otherwise it gets 0755 and the current time. Without this, an implied directory in an upper
-    /// layer would mask the metadata of the real one below. See <see cref="LayerUnpacker.InheritImplicitDirectories"/>
-    /// for layers unpacked before their parents.
+    /// layer would mask the metadata of the real one below. Entries below a lower layer's symlink and hardlinks to lower
+    /// files are placed as <see cref="LayerUnpacker.Rebase"/> says, which does the same for layers unpacked before their parents.
     /// </summary>
     public IReadOnlyList<string> ParentLayers { get; init; } = [];
 

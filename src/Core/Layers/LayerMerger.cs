@@ -1,4 +1,3 @@
-using System.Buffers;
 using static PullCluster.Core.Layers.Native;
 
 namespace PullCluster.Core.Layers;
@@ -9,7 +8,7 @@ namespace PullCluster.Core.Layers;
 /// </summary>
 internal sealed class LayerMerger(string root, LayerApplyOptions options, CancellationToken ct) : IDisposable
 {
-    private readonly byte[] _copyBuffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+    private readonly NodeCopier _copier = new(options);
 
     /// <summary>Directory metadata, applied at the end; entries whose path is no longer a directory are stale and skipped.</summary>
     private readonly Dictionary<string, Statx> _dirMeta = [];
@@ -73,7 +72,7 @@ internal sealed class LayerMerger(string root, LayerApplyOptions options, Cancel
                 if (!exists || !Posix.IsDir(existing)) Posix.Mkdir(path, 0x1c0);
                 else RemoveXattrsNotIn(source, path);
                 if (options.PreserveOwnership) Posix.Lchown(path, st.Uid, st.Gid);
-                CopyXattrs(source, -1, path, false);
+                NodeCopier.CopyXattrs(source, -1, path, false);
                 _dirMeta[childRel] = st;
                 Merge(source, childRel);
                 continue;
@@ -87,7 +86,7 @@ internal sealed class LayerMerger(string root, LayerApplyOptions options, Cancel
                 if (rc != 0) throw Posix.Error($"link to '{RawPath.Display(first)}' at", path, rc);
                 continue;
             }
-            if (Copy(source, path, st) && st.NLink > 1) _links[inode] = childRel;
+            if (_copier.Copy(source, path, st) && st.NLink > 1) _links[inode] = childRel;
         }
     }
 
@@ -96,70 +95,6 @@ internal sealed class LayerMerger(string root, LayerApplyOptions options, Cancel
         foreach (var (name, _) in entries)
             if (name == Whiteout.Opaque) return true;
         return Posix.GetXattr(layerDir, Whiteout.OverlayOpaqueXattr) is [(byte)'y'];
-    }
-
-    /// <summary>Copies one non-directory; false when it was a device skipped for want of root, or a socket.</summary>
-    private bool Copy(string source, string path, in Statx st)
-    {
-        var type = Posix.TypeOf(st);
-        switch (type)
-        {
-            case SIfReg:
-                CopyFile(source, path, st);
-                return true;
-            case SIfLnk:
-                Posix.Symlink(Posix.ReadLink(source), path);
-                if (options.PreserveOwnership) Posix.Lchown(path, st.Uid, st.Gid);
-                CopyXattrs(source, -1, path, true);
-                Posix.SetTimes(path, st.ATime.Sec, st.ATime.Nsec, st.MTime.Sec, st.MTime.Nsec);
-                return true;
-            case SIfIfo or SIfChr or SIfBlk:
-                var made = Metadata.TryMakeNode(path, type, st.RDevMajor, st.RDevMinor);
-                if (made < 0) return false;
-                if (made != 0) throw Posix.Error("mknod", path, made);
-                if (options.PreserveOwnership) Posix.Lchown(path, st.Uid, st.Gid);
-                CopyXattrs(source, -1, path, false);
-                Posix.Chmod(path, st.Mode & 0xFFFu);
-                Posix.SetTimes(path, st.ATime.Sec, st.ATime.Nsec, st.MTime.Sec, st.MTime.Nsec);
-                return true;
-            default:
-                return false;
-        }
-    }
-
-    private void CopyFile(string source, string path, in Statx st)
-    {
-        var input = Posix.OpenRead(source);
-        try
-        {
-            var output = Posix.CreateFile(path);
-            try
-            {
-                Posix.CopyData(input, output, (long)st.Size, _copyBuffer, source, path);
-                if (options.PreserveOwnership) Posix.Fchown(output, st.Uid, st.Gid, path);
-                CopyXattrs(source, output, path, false);
-                Posix.Fchmod(output, st.Mode & 0xFFFu, path);
-                Posix.FSetTimes(output, st.ATime.Sec, st.ATime.Nsec, st.MTime.Sec, st.MTime.Nsec, path);
-                if (options.SyncFiles) Posix.Fsync(output, path);
-            }
-            finally
-            {
-                Posix.Close(output);
-            }
-        }
-        finally
-        {
-            Posix.Close(input);
-        }
-    }
-
-    private static void CopyXattrs(string source, int fd, string path, bool isSymlink)
-    {
-        foreach (var name in Posix.ListXattrs(source))
-        {
-            if (name.AsSpan().StartsWith(Whiteout.OverlayXattrPrefix)) continue;
-            if (Posix.GetXattr(source, name) is { } value) Metadata.SetXattr(fd, path, name, value, isSymlink);
-        }
     }
 
     /// <summary>An upper directory replaces the lower one's metadata, xattrs included.</summary>
@@ -173,5 +108,5 @@ internal sealed class LayerMerger(string root, LayerApplyOptions options, Cancel
                 Posix.RemoveXattr(path, name);
     }
 
-    public void Dispose() => ArrayPool<byte>.Shared.Return(_copyBuffer);
+    public void Dispose() => _copier.Dispose();
 }

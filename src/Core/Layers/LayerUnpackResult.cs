@@ -7,7 +7,9 @@ namespace PullCluster.Core.Layers;
 /// <param name="Entries">Tar entries read, not counting PAX and GNU long-name headers.</param>
 public sealed record LayerUnpackResult(Digest DiffId, long UncompressedBytes, int Entries)
 {
-    /// <summary>Directories created for entries whose parent had no entry of its own (relative paths), to pass to
-    /// <see cref="LayerUnpacker.InheritImplicitDirectories"/> once the parent layers are unpacked.</summary>
+    /// <summary>Directories created for entries whose parent had no entry of its own (relative paths, for display).</summary>
     public IReadOnlyList<string> ImplicitDirectories { get; init; } = [];
+
+    /// <summary>What only the layers below can settle; see <see cref="LayerUnpacker.Rebase"/>.</summary>
+    public LowerReferences Lower { get; init; } = LowerReferences.None;
 }

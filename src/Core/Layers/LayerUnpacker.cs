@@ -37,11 +37,13 @@ public static class LayerUnpacker
             }
             var diffId = Digest.FromHash("sha256", source.Finish());
             var implied = extractor.Finish();
-            if (parents.Count > 0) ImplicitDirectories.Inherit(root, implied, parents, options.PreserveOwnership);
-            return new LayerUnpackResult(diffId, source.TotalRead, entries)
+            var result = new LayerUnpackResult(diffId, source.TotalRead, entries)
             {
                 ImplicitDirectories = implied.Select(RawPath.Display).ToList(),
+                Lower = new LowerReferences(implied, extractor.DeferredLinks),
             };
+            if (parents.Count > 0) LayerRebase.Apply(root, result.Lower, parents, options);
+            return result;
         }
         catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException or ZstdException)
         {
@@ -52,20 +54,26 @@ public static class LayerUnpacker
     }
 
     /// <summary>
-    /// For a diff unpacked before its parents: gives each directory the tar only implied (<see
-    /// cref="LayerUnpackResult.ImplicitDirectories"/>) the metadata of the same directory in the nearest of
-    /// <paramref name="parentLayers"/> (unpacked diffs, nearest first), as <see cref="LayerApplyOptions.ParentLayers"/>
-    /// would have at unpack time.
+    /// For a diff unpacked before its parents: places what its tar says about paths in the layers below
+    /// (<see cref="LayerUnpackResult.Lower"/>) onto <paramref name="parentLayers"/> (unpacked diffs, nearest first;
+    /// none for a base layer), as <see cref="LayerApplyOptions.ParentLayers"/> would have at unpack time: directories
+    /// the tar only implied move to where a lower symlink resolves them and take the metadata of the directory below;
+    /// hardlinks to lower files link to a copy of the file in this layer.
     /// </summary>
-    /// <returns>The directories whose metadata changed, so a caller that needs them durable can sync them.</returns>
-    public static IReadOnlyList<string> InheritImplicitDirectories(
-        string diffDir, IEnumerable<string> implicitDirectories, IReadOnlyList<string> parentLayers, LayerApplyOptions options)
+    /// <returns>The paths whose entries or metadata changed, so a caller that needs them durable can <see cref="Sync"/> them.</returns>
+    /// <exception cref="LayerFormatException">A path cannot be resolved inside the image, or a hardlink's target is in no layer.</exception>
+    public static IReadOnlyList<string> Rebase(string diffDir, LayerUnpackResult unpacked, IReadOnlyList<string> parentLayers, LayerApplyOptions options)
     {
-        ArgumentNullException.ThrowIfNull(implicitDirectories);
+        ArgumentNullException.ThrowIfNull(unpacked);
         ArgumentNullException.ThrowIfNull(options);
         var root = TargetDirectory.RequireDirectory(diffDir);
         var parents = parentLayers.Select(TargetDirectory.RequireDirectory).ToList();
-        var rels = implicitDirectories.Select(d => EntryPath.Clean(RawPath.FromString(d), RawPath.FromString(d))).Where(d => d.Length > 0);
-        return ImplicitDirectories.Inherit(root, rels, parents, options.PreserveOwnership);
+        return LayerRebase.Apply(root, unpacked.Lower, parents, options);
+    }
+
+    /// <summary>fsyncs each of <paramref name="changed"/>, as <see cref="Rebase"/> returned them.</summary>
+    public static void Sync(IEnumerable<string> changed)
+    {
+        foreach (var path in changed.Distinct(StringComparer.Ordinal)) Posix.SyncPath(path);
     }
 }

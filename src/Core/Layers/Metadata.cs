@@ -19,6 +19,13 @@ internal static class Metadata
         throw Posix.Error($"setxattr {RawPath.FromBytes(name)} on", path, rc);
     }
 
+    /// <summary>Marks a directory of a diff opaque for overlayfs: nothing below it in lower layers shows through.</summary>
+    public static void SetOverlayOpaque(string dir)
+    {
+        var rc = Posix.TrySetXattr(-1, dir, Whiteout.OverlayOpaqueXattr, "y"u8);
+        if (rc != 0) throw Posix.Error("set overlay opaque xattr (needs root) on", dir, rc);
+    }
+
     public static bool IsOverlayWhiteout(in Native.Statx st) =>
         Posix.TypeOf(st) == Native.SIfChr && st.RDevMajor == 0 && st.RDevMinor == 0;
 

@@ -105,6 +105,7 @@ internal static unsafe class Native
     [DllImport(Libc, SetLastError = true)] public static extern int rmdir(byte* path);
     [DllImport(Libc, SetLastError = true)] public static extern int unlink(byte* path);
     [DllImport(Libc, SetLastError = true)] public static extern int link(byte* oldPath, byte* newPath);
+    [DllImport(Libc, SetLastError = true)] public static extern int rename(byte* oldPath, byte* newPath);
     [DllImport(Libc, SetLastError = true)] public static extern int symlink(byte* target, byte* linkPath);
     [DllImport(Libc, SetLastError = true)] public static extern nint readlink(byte* path, byte* buf, nint size);
     // Exported by glibc since 2.33 (before, only __xmknod was).

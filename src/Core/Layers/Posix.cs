@@ -168,6 +168,33 @@ internal static unsafe class Posix
             return link(ap, bp) == 0 ? 0 : Marshal.GetLastPInvokeError();
     }
 
+    /// <summary>rename(2): replaces a non-directory or an empty directory at <paramref name="path"/>.</summary>
+    public static void Rename(string from, string path)
+    {
+        var a = RawPath.Terminated(from, stackalloc byte[Scratch]);
+        var b = RawPath.Terminated(path, stackalloc byte[Scratch]);
+        fixed (byte* ap = a)
+        fixed (byte* bp = b)
+            if (rename(ap, bp) != 0) throw LastError($"rename '{RawPath.Display(from)}' to", path);
+    }
+
+    /// <summary>fsync of a file or directory by path (never through a symlink), to make what changed in it durable.</summary>
+    public static void SyncPath(string path)
+    {
+        var p = RawPath.Terminated(path, stackalloc byte[Scratch]);
+        int fd;
+        fixed (byte* pp = p) fd = open(pp, ORdOnly | ONoFollow | OCloexec, 0);
+        if (fd < 0) throw LastError("open", path);
+        try
+        {
+            Fsync(fd, path);
+        }
+        finally
+        {
+            close(fd);
+        }
+    }
+
     public static void Symlink(string target, string path)
     {
         var rc = TrySymlink(target, path);

@@ -66,7 +66,7 @@ public sealed class ImplicitDirectorySpecs : IDisposable
         var lower = _scratch.Sub("lower");
         Unpack.Tar(Lower(), lower, Unpack.Overlay);
 
-        LayerUnpacker.InheritImplicitDirectories(upper, result.ImplicitDirectories, [lower], Unpack.Overlay);
+        LayerUnpacker.Rebase(upper, result, [lower], Unpack.Overlay);
 
         AssertInherited(upper);
     }
