@@ -38,9 +38,11 @@ def main(path):
             medians[(sc, tool)] = statistics.median(walls) if failed == 0 else None
             print(f"{NOTES.get(tool, tool):<13}{len(rs):>2} {statistics.median(walls):>9.2f} {min(walls):>7.2f} "
                   f"{max(walls):>7.2f} {mb:>10.1f} {gets:>10.0f} {failed:>7}")
-        pc, ctd = medians.get((sc, "pullcluster")), medians.get((sc, "containerd"))
+        pc, ctd, before = (medians.get((sc, t)) for t in ("pullcluster", "containerd", "baseline"))
         if pc and ctd:
             print(f"PullCluster / containerd: {pc / ctd:.2f}")
+        if pc and before:
+            print(f"PullCluster / baseline: {pc / before:.2f}")
     if "c20-base-gz" in scenarios and "base-gz" in scenarios:
         print("\n== c20 / single (median of c20-base-gz / median of base-gz)")
         for tool in tools:
