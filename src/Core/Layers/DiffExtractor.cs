@@ -23,6 +23,9 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
 
     public IReadOnlyList<DeferredLink> DeferredLinks => _deferred;
 
+    /// <summary>Implied directories made where this layer whited the path out: new, so they stand over nothing below.</summary>
+    private readonly HashSet<string> _recreated = new(StringComparer.Ordinal);
+
     private readonly record struct DirMeta(uint Mode, long MTimeSeconds, int MTimeNanoseconds, bool HasTime);
 
     private bool Overlay => options.Whiteouts == WhiteoutStyle.Overlay;
@@ -120,6 +123,10 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
         SetXattrs(-1, path, e);
         _dirMeta[rel] = new DirMeta(e.Mode, e.MTimeSeconds, e.MTimeNanoseconds, true);
     }
+
+    /// <summary>The implied directories that stand for whatever the layers below have at their path (see <see cref="LayerStack"/>).</summary>
+    public IReadOnlyList<string> TransparentDirectories(IEnumerable<string> implied) =>
+        _recreated.Count == 0 ? implied.ToList() : implied.Where(d => !_recreated.Contains(d)).ToList();
 
     /// <summary>
     /// Directory modes and mtimes, last so that writing children cannot disturb them. Returns the directories the tar
@@ -264,7 +271,11 @@ internal sealed class DiffExtractor(string root, LayerApplyOptions options, Canc
             if (exists) Posix.Unlink(path);
             Posix.Mkdir(path, 0x1c0);
             // Where this layer deleted the path, the directory now standing there must not merge with lower ones.
-            if (exists) Metadata.SetOverlayOpaque(path);
+            if (exists)
+            {
+                Metadata.SetOverlayOpaque(path);
+                _recreated.Add(dir);
+            }
             _dirMeta[dir] = new DirMeta(0x1ed, 0, 0, false);
             _dirs.Add(dir);
         }

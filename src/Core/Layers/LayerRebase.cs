@@ -69,6 +69,7 @@ internal sealed class LayerRebase : IDisposable
             if (Posix.IsDir(st))
             {
                 foreach (var (name, _) in Posix.ReadDir(source)) MoveChild(RawPath.Join(from, name), RawPath.Join(to, name));
+                if (Posix.GetXattr(source, Whiteout.OverlayOpaqueXattr) is [(byte)'y']) Metadata.SetOverlayOpaque(target);
                 Posix.Rmdir(source);
                 Forget(from);
                 _changed.Add(Full(EntryPath.Split(from).Parent));
@@ -182,8 +183,8 @@ internal sealed class LayerRebase : IDisposable
         foreach (var dir in _implied)
         {
             var node = _stack.Lookup(dir);
-            if (node.Kind != LayerStack.Kind.Directory || node.Layers is not [0, var below, ..]) continue;
-            var source = _stack.Full(below, dir);
+            if (node.Kind != LayerStack.Kind.Directory || node.Layers is not [0, ..] || node.Below < 0) continue;
+            var source = _stack.Full(node.Below, dir);
             var path = Full(dir);
             var st = Posix.Lstat(source);
             if (_options.PreserveOwnership) Posix.Lchown(path, st.Uid, st.Gid);

@@ -17,10 +17,12 @@ internal sealed class LayerStack
     public enum Kind { Missing, Directory, Symlink, Other }
 
     /// <param name="Layer">The layer whose entry decides (for a directory, the nearest that has it).</param>
-    /// <param name="Layers">For a directory, every layer that contributes to it, nearest first.</param>
-    public readonly record struct Node(Kind Kind, int Layer, int[] Layers);
+    /// <param name="Layers">For a directory, every layer whose content shows in it, nearest first.</param>
+    /// <param name="Below">For a directory the top only implied, the nearest lower layer with the directory it
+    /// stands over (whose metadata it should carry), even when an opaque marker hides that one's content; else -1.</param>
+    public readonly record struct Node(Kind Kind, int Layer, int[] Layers, int Below);
 
-    private static readonly Node Missing = new(Kind.Missing, -1, []);
+    private static readonly Node Missing = new(Kind.Missing, -1, [], -1);
 
     private readonly string[] _roots;
     private readonly ISet<string> _implied;
@@ -29,7 +31,8 @@ internal sealed class LayerStack
 
     /// <param name="top">The layer being placed, index 0.</param>
     /// <param name="parents">The layers below, nearest first: indexes 1, 2, ….</param>
-    /// <param name="implied">The top layer's directories its tar only implied (transparent); the stack reads it live.</param>
+    /// <param name="implied">The top layer's directories its tar only implied, except those it deleted and recreated
+    /// (transparent); the stack reads the set live.</param>
     /// <param name="style">How the diffs record whiteouts; aufs markers are only looked for where they can exist.</param>
     public LayerStack(string top, IReadOnlyList<string> parents, ISet<string> implied, WhiteoutStyle style)
     {
@@ -112,13 +115,15 @@ internal sealed class LayerStack
             layers.Add(i);
             if (IsOpaque(_roots[i])) break;
         }
-        return new Node(Kind.Directory, 0, [.. layers]);
+        return new Node(Kind.Directory, 0, [.. layers], -1);
     }
 
     private Node Child(Node parent, string dir, string rel, string name)
     {
         var dirs = new List<int>();
         var throughTop = false;
+        var hideBelow = false;
+        var below = -1;
         foreach (var i in parent.Layers)
         {
             var at = Full(i, dir);
@@ -135,20 +140,28 @@ internal sealed class LayerStack
                 var kind = Posix.TypeOf(st) == SIfLnk ? Kind.Symlink : Kind.Other;
                 // A directory hides what is below it, except one the top only implied, which a lower symlink
                 // redirects; a lower file under it is replaced, as before layers were stacked.
-                if (dirs.Count == 0 || (throughTop && kind == Kind.Symlink)) return new Node(kind, i, []);
+                if (dirs.Count == 0 || (throughTop && kind == Kind.Symlink)) return new Node(kind, i, [], -1);
                 break;
             }
-            dirs.Add(i);
             var opaque = marked || IsOpaque(path);
-            if (i == 0 && !opaque && _implied.Contains(rel))
+            if (i == 0 && !marked && _implied.Contains(rel))
             {
+                dirs.Add(0);
                 throughTop = true;
+                // An opaque marker written below a symlinked path still hides what lies where it leads.
+                hideBelow = opaque;
                 continue;
             }
-            throughTop = false;
+            if (throughTop)
+            {
+                below = i;
+                throughTop = false;
+                if (hideBelow) break;
+            }
+            dirs.Add(i);
             if (opaque) break;
         }
-        return dirs.Count == 0 ? Missing : new Node(Kind.Directory, dirs[0], [.. dirs]);
+        return dirs.Count == 0 ? Missing : new Node(Kind.Directory, dirs[0], [.. dirs], below);
     }
 
     private bool IsOpaque(string dir) =>

@@ -40,7 +40,7 @@ public static class LayerUnpacker
             var result = new LayerUnpackResult(diffId, source.TotalRead, entries)
             {
                 ImplicitDirectories = implied.Select(RawPath.Display).ToList(),
-                Lower = new LowerReferences(implied, extractor.DeferredLinks),
+                Lower = new LowerReferences(extractor.TransparentDirectories(implied), extractor.DeferredLinks),
             };
             if (parents.Count > 0) LayerRebase.Apply(root, result.Lower, parents, options);
             return result;

@@ -76,6 +76,27 @@ public sealed class LowerLayerSpecs : IDisposable
         Assert.True(File.Exists(Path.Combine(rootfs, "tmp/x")));
     }
 
+    [Theory]
+    [InlineData(WhiteoutStyle.Overlay)]
+    [InlineData(WhiteoutStyle.Aufs)]
+    public void An_opaque_marker_right_below_a_lower_symlink_empties_where_it_leads(WhiteoutStyle style)
+    {
+        byte[][] tars =
+        [
+            new LayerTar().Dir("usr/").Dir("usr/lib/", "750", 3, 4).File("usr/lib/old", "old").Symlink("lib", "usr/lib").ToArray(),
+            new LayerTar().Whiteout("lib/.wh..wh..opq").File("lib/new", "new").ToArray(),
+        ];
+        var options = style == WhiteoutStyle.Overlay ? Unpack.Overlay : Unpack.Aufs;
+        var diffs = Unpack.Layers(tars, _scratch.Sub("diffs"), options);
+        var rootfs = _scratch.Sub("rootfs");
+        RootfsBuilder.Flatten(diffs, rootfs, options, CancellationToken.None);
+
+        var tree = FileTree.Capture(rootfs);
+        Assert.Empty(FileTree.Diff(Umoci(tars), tree));
+        Assert.Equal(["usr/lib/new"], tree.Nodes.Keys.Where(k => k.StartsWith("usr/lib/")));
+        Assert.Equal((LayerTar.Oct("750"), 3u), ((int)tree["usr/lib"].Mode, tree["usr/lib"].Uid));
+    }
+
     [Fact]
     public void Diffs_stacked_by_overlayfs_match_umoci_unpack()
     {
