@@ -82,8 +82,7 @@ public class ResultFormattingSpecs
                 "127.0.0.1:5000/base:1   9f86d081884c   linux/amd64      1kB    1        2 minutes ago",
                 "127.0.0.1:5000/base:1   9f86d081884c   linux/arm64/v8   2kB    1        About a minute ago",
             ],
-            output.ToString().Split('
-', StringSplitOptions.RemoveEmptyEntries));
+            output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
