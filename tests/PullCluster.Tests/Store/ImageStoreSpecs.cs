@@ -159,7 +159,7 @@ public sealed class ImageStoreSpecs : IDisposable
 
         Assert.Equal(2, migrated);
         Assert.Empty(unreadable);
-        Assert.Equal([$"{Hex("other:1")}.linux-amd64.json", $"{Hex(Reference)}.linux-arm64-v8.json"], RecordFiles.Order());
+        Assert.Equal(new[] { $"{Hex("other:1")}.linux-amd64.json", $"{Hex(Reference)}.linux-arm64-v8.json" }.Order(), RecordFiles);
         Assert.Equal("linux/arm64/v8", _images.Get(Reference, "linux/arm64")!.Platform);
         Assert.Equal(0, _images.MigrateUnkeyedRecords().Migrated);
     }
