@@ -28,6 +28,9 @@ public static class PullNode
         var settings = services.Settings;
         var discarded = services.Layers.DiscardStaging();
         if (discarded > 0) system.Log.Info("discarded {0} unfinished layer unpacks from {1}", discarded, services.Layout.LayerStaging);
+        var (migrated, unreadable) = services.Images.MigrateUnkeyedRecords();
+        if (migrated > 0) system.Log.Info("keyed {0} image records of an older store by their platform", migrated);
+        foreach (var file in unreadable) system.Log.Warning("image record {0} does not parse; it was left as it is", file);
 
         var journalSettings = settings.JournalOrDefault;
         var journal = system.ActorOf(

@@ -27,10 +27,10 @@ public sealed class GatewaySession : ReceiveActor
         object? command = request.Op switch
         {
             GatewayOps.Pull when request.Image is { } image => new PullImage(image, request.Platform, Self),
-            GatewayOps.ListImages => new ListImages(Self),
-            GatewayOps.RemoveImage when request.Image is { } image => new RemoveImage(image, Self),
-            GatewayOps.Rootfs when request is { Image: { } image, Dir: { } dir } => new MaterializeRootfs(image, dir, Self),
-            GatewayOps.Export when request is { Image: { } image, Dir: { } dir } => new ExportImage(image, dir, Self),
+            GatewayOps.ListImages => new ListImages(Self, request.Platform),
+            GatewayOps.RemoveImage when request.Image is { } image => new RemoveImage(image, Self, request.Platform),
+            GatewayOps.Rootfs when request is { Image: { } image, Dir: { } dir } => new MaterializeRootfs(image, dir, Self, request.Platform),
+            GatewayOps.Export when request is { Image: { } image, Dir: { } dir } => new ExportImage(image, dir, Self, request.Platform),
             _ => null,
         };
         if (command is not null) pulls.Tell(command);

@@ -17,6 +17,7 @@ public sealed class ExportJob : ReceiveActor
     private sealed record Failed(Exception Cause);
 
     private readonly string _image;
+    private readonly string? _platform;
     private readonly string _directory;
     private readonly IActorRef _replyTo;
     private readonly NodeServices _services;
@@ -24,9 +25,10 @@ public sealed class ExportJob : ReceiveActor
     private readonly HashSet<Digest> _waiting = new();
     private ImageRecord? _record;
 
-    public ExportJob(string image, string directory, IActorRef replyTo, NodeServices services, IActorRef blobs)
+    public ExportJob(string image, string? platform, string directory, IActorRef replyTo, NodeServices services, IActorRef blobs)
     {
         _image = image;
+        _platform = platform;
         _directory = directory;
         _replyTo = replyTo;
         _services = services;
@@ -42,16 +44,17 @@ public sealed class ExportJob : ReceiveActor
         Receive<Failed>(f => Finish(new ImageOperationFailed(_image, f.Cause.Unwrap().Message)));
     }
 
-    public static Props Props(string image, string directory, IActorRef replyTo, NodeServices services, IActorRef blobs) =>
-        Akka.Actor.Props.Create(() => new ExportJob(image, directory, replyTo, services, blobs));
+    public static Props Props(string image, string? platform, string directory, IActorRef replyTo, NodeServices services, IActorRef blobs) =>
+        Akka.Actor.Props.Create(() => new ExportJob(image, platform, directory, replyTo, services, blobs));
 
     protected override void PreStart()
     {
         var services = _services;
         var image = _image;
+        var platform = _platform;
         Task.Run(() =>
         {
-            var record = ImagesActor.Find(services, image);
+            var record = ImagesActor.Find(services, image, platform);
             var missing = record.Layers
                 .Select(l => new Descriptor(l.MediaType, Digest.Parse(l.Digest), l.Size))
                 .Append(new Descriptor(record.ConfigMediaType, Digest.Parse(record.ConfigDigest), record.ConfigSize))

@@ -20,10 +20,10 @@ public sealed class ImagesActor : ReceiveActor
     public ImagesActor(NodeServices services, IActorRef blobs)
     {
         _services = services;
-        Receive<ListImages>(m => Run(m.ReplyTo ?? Sender, () => new ImageList(List())));
-        Receive<Remove>(m => Run(m.ReplyTo, m.Request.Image, () => RemoveImage(m.Request.Image, m.Prune)));
-        Receive<MaterializeRootfs>(m => Run(m.ReplyTo ?? Sender, m.Image, () => Rootfs(m.Image, m.Directory)));
-        Receive<ExportImage>(m => Context.ActorOf(ExportJob.Props(m.Image, m.Directory, m.ReplyTo ?? Sender, services, blobs)));
+        Receive<ListImages>(m => Run(m.ReplyTo ?? Sender, () => new ImageList(List(m.Platform))));
+        Receive<Remove>(m => Run(m.ReplyTo, m.Request.Image, () => RemoveImage(m.Request.Image, m.Request.Platform, m.Prune)));
+        Receive<MaterializeRootfs>(m => Run(m.ReplyTo ?? Sender, m.Image, () => Rootfs(m.Image, m.Platform, m.Directory)));
+        Receive<ExportImage>(m => Context.ActorOf(ExportJob.Props(m.Image, m.Platform, m.Directory, m.ReplyTo ?? Sender, services, blobs)));
     }
 
     public static Props Props(NodeServices services, IActorRef blobs) => Akka.Actor.Props.Create(() => new ImagesActor(services, blobs));
@@ -34,29 +34,48 @@ public sealed class ImagesActor : ReceiveActor
     private static void Run(IActorRef replyTo, string image, Func<object> work) =>
         Task.Run(work).PipeTo(replyTo, failure: e => new ImageOperationFailed(image, e.Unwrap().Message));
 
-    private IReadOnlyList<ImageSummary> List() =>
-        _services.Images.List()
+    private IReadOnlyList<ImageSummary> List(string? platform)
+    {
+        var wanted = ParsePlatform(platform);
+        return _services.Images.List()
+            .Where(r => wanted is null || ImageStore.IsFor(r, wanted))
             .Select(r => new ImageSummary(r.Reference, r.ManifestDigest, r.Platform, r.CompressedSize, r.Layers.Count, r.Pulled))
             .ToList();
+    }
 
-    internal static ImageRecord Find(NodeServices services, string image)
+    /// <summary>The record rootfs and export act on: the platform's, or by default this node's (see <see cref="ImageStore.Select"/>).</summary>
+    internal static ImageRecord Find(NodeServices services, string image, string? platform) =>
+        services.Images.Select(ImageReference.Parse(image).ToString(), ParsePlatform(platform), Platform.Current);
+
+    private static Platform? ParsePlatform(string? platform) =>
+        string.IsNullOrWhiteSpace(platform) ? null : Platform.Parse(platform);
+
+    /// <summary>
+    /// Without a platform every record of the reference goes, as docker image rm and ctr image rm remove the name
+    /// for all platforms; with one only that record, and the reply says which platforms the reference keeps.
+    /// </summary>
+    private object RemoveImage(string image, string? platform, bool prune)
     {
         var reference = ImageReference.Parse(image).ToString();
-        return services.Images.Get(reference) ?? throw new KeyNotFoundException($"image {reference} is not in the store (see 'pullcluster image ls')");
-    }
-
-    private ImageRecord Find(string image) => Find(_services, image);
-
-    private object RemoveImage(string image, bool prune)
-    {
-        var record = Find(image);
-        _services.Images.Remove(record.Reference);
-        if (!prune) return new ImageOperationDone(record.Reference, $"untagged {record.Reference}; content kept while pulls are running");
+        var requested = ParsePlatform(platform);
+        var doomed = requested is null
+            ? _services.Images.ListFor(reference)
+            : [_services.Images.Select(reference, requested, Platform.Current)];
+        if (doomed.Count == 0) throw new ImageNotFoundException(reference, null, []);
+        foreach (var record in doomed) _services.Images.Remove(record.Reference, record.Platform);
+        var what = $"{reference} ({string.Join(", ", doomed.Select(r => r.Platform))})";
+        var left = _services.Images.ListFor(reference);
+        var kept = left.Count == 0 ? "" : $"; {reference} is kept for {string.Join(", ", left.Select(r => r.Platform))}";
+        if (!prune) return new ImageOperationDone(reference, $"untagged {what}; content kept while pulls are running{kept}");
         var (layers, blobs) = Prune();
-        return new ImageOperationDone(record.Reference, $"removed {record.Reference}: {layers} layers and {blobs} blobs deleted");
+        return new ImageOperationDone(reference, $"removed {what}: {layers} layers and {blobs} blobs deleted{kept}");
     }
 
-    /// <summary>Deletes layers and blobs that no remaining image refers to, as docker rmi does.</summary>
+    /// <summary>
+    /// Deletes layers and blobs that no remaining record refers to, as docker rmi does. Records are counted per
+    /// platform, and layers and blobs are named by their content, so another platform's record keeps exactly what
+    /// it shares with the removed one.
+    /// </summary>
     private (int Layers, int Blobs) Prune()
     {
         var images = _services.Images.List();
@@ -79,9 +98,9 @@ public sealed class ImagesActor : ReceiveActor
         return (layers, blobs);
     }
 
-    private object Rootfs(string image, string directory)
+    private object Rootfs(string image, string? platform, string directory)
     {
-        var record = Find(image);
+        var record = Find(_services, image, platform);
         var target = Path.GetFullPath(directory);
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
             throw new IOException($"rootfs target {target} is not empty");

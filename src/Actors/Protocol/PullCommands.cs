@@ -9,12 +9,23 @@ namespace PullCluster.Actors.Protocol;
 /// <summary>Pull an image. Answered by <see cref="PullProgress"/> events, then <see cref="PullSucceeded"/> or <see cref="PullFailed"/>.</summary>
 public sealed record PullImage(string Image, string? Platform = null, IActorRef? ReplyTo = null);
 
-public sealed record ListImages(IActorRef? ReplyTo = null);
+// Image operations act on one (reference, platform) record; Platform is os/arch[/variant] and comes last so
+// that callers written before it keep compiling. A pull for another platform adds a record beside the first.
 
-public sealed record RemoveImage(string Image, IActorRef? ReplyTo = null);
+/// <summary>List image records, every platform's, or only those of <paramref name="Platform"/>.</summary>
+public sealed record ListImages(IActorRef? ReplyTo = null, string? Platform = null);
 
-/// <summary>Write the image's flattened root filesystem into an empty or missing directory.</summary>
-public sealed record MaterializeRootfs(string Image, string Directory, IActorRef? ReplyTo = null);
+/// <summary>
+/// Remove an image: without a platform every platform's record of the reference (as docker image rm and ctr image rm
+/// remove the name), with one only that platform's record. Layers and blobs another record uses stay.
+/// </summary>
+public sealed record RemoveImage(string Image, IActorRef? ReplyTo = null, string? Platform = null);
 
-/// <summary>Write the image as an OCI image layout with its original blobs.</summary>
-public sealed record ExportImage(string Image, string Directory, IActorRef? ReplyTo = null);
+/// <summary>
+/// Write the image's flattened root filesystem into an empty or missing directory. Without a platform: the node's
+/// own platform's record, or the reference's only record.
+/// </summary>
+public sealed record MaterializeRootfs(string Image, string Directory, IActorRef? ReplyTo = null, string? Platform = null);
+
+/// <summary>Write the image as an OCI image layout with its original blobs; the platform is chosen as for <see cref="MaterializeRootfs"/>.</summary>
+public sealed record ExportImage(string Image, string Directory, IActorRef? ReplyTo = null, string? Platform = null);

@@ -22,7 +22,8 @@ public sealed record PullOutcome(string Id, bool Succeeded, string? Reason);
 /// </summary>
 public sealed class PullCoordinator : ReceiveActor, IWithTimers
 {
-    private sealed record Resolved(Digest ManifestDigest, string MediaType, long ManifestSize, ImageManifest Manifest);
+    /// <param name="IndexPlatform">The index entry's platform when the reference named an index, else null.</param>
+    private sealed record Resolved(Digest ManifestDigest, string MediaType, long ManifestSize, ImageManifest Manifest, Platform? IndexPlatform);
     private sealed record ConfigRead(ImageConfig Config);
     private sealed record Recorded(ImageRecord Record);
     private sealed record Failed(Exception Cause);
@@ -96,10 +97,12 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
     {
         var fetched = await services.Registry.GetManifestAsync(image, image.Reference, CancellationToken.None).ConfigureAwait(false);
         var document = ManifestParser.Parse(fetched.Bytes, fetched.MediaType);
+        Platform? indexPlatform = null;
         if (document is ImageIndex index)
         {
             services.Content.Put(fetched.Digest, fetched.Bytes);
             var chosen = index.SelectPlatform(platform);
+            indexPlatform = chosen.Platform;
             fetched = await services.Registry.GetManifestAsync(image, chosen.Digest.ToString(), CancellationToken.None).ConfigureAwait(false);
             document = ManifestParser.Parse(fetched.Bytes, fetched.MediaType);
         }
@@ -107,7 +110,7 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
             throw new InvalidDataException($"{image}: manifest {fetched.Digest} is an index inside an index");
         foreach (var layer in manifest.Layers) MediaTypes.CompressionOf(layer.MediaType);
         services.Content.Put(fetched.Digest, fetched.Bytes);
-        return new Resolved(fetched.Digest, manifest.MediaType, fetched.Bytes.Length, manifest);
+        return new Resolved(fetched.Digest, manifest.MediaType, fetched.Bytes.Length, manifest, indexPlatform);
     }
 
     private void OnResolved(Resolved resolved)
@@ -201,10 +204,13 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
         var layers = r.Manifest.Layers
             .Select((l, i) => new ImageLayerRecord(l.Digest.ToString(), l.MediaType, l.Size, config.DiffIds[i].ToString(), _chainIds[i].ToString()))
             .ToList();
+        // The record is keyed by the platform the manifest was chosen for: an index entry whose config names
+        // another platform (a sloppy build) must not replace the record of that other platform.
+        var platform = ImageStore.NormalizePlatform((r.IndexPlatform ?? config.Platform).ToString());
         var record = new ImageRecord(
             _image.ToString(), r.ManifestDigest.ToString(), r.MediaType, r.ManifestSize,
             r.Manifest.Config.Digest.ToString(), r.Manifest.Config.MediaType, r.Manifest.Config.Size,
-            config.Platform.ToString(), layers, DateTimeOffset.UtcNow);
+            platform, layers, DateTimeOffset.UtcNow);
         var images = _services.Images;
         Task.Run(() =>
         {

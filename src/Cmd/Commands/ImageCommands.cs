@@ -9,18 +9,22 @@ public static class ImageCommands
 {
     public static int List(CliArguments args, NodeConnection node, TextWriter stdout)
     {
-        var reply = node.Send(new GatewayRequest(GatewayOps.ListImages), "image list", GatewayKinds.Images);
+        var reply = node.Send(new GatewayRequest(GatewayOps.ListImages, Platform: args.Platform), "image list", GatewayKinds.Images);
         var images = reply.Images ?? [];
         if (args.Json)
             stdout.WriteLine(GatewayCodec.EncodeImages(images));
         else if (args.Quiet)
-            foreach (var image in images) stdout.WriteLine(image.Image);
+            // One line per reference, however many platforms it was pulled for: the lines feed 'image rm'.
+            foreach (var image in images.Select(i => i.Image).Distinct()) stdout.WriteLine(image);
         else
             ImageTable.Write(stdout, images, DateTimeOffset.Now);
         return 0;
     }
 
-    /// <summary>Like docker rmi: every image is tried, and each failure is reported on its own line.</summary>
+    /// <summary>
+    /// Like docker rmi: every image is tried, and each failure is reported on its own line. Without --platform each
+    /// reference goes for every platform it was pulled for; with it, only that platform's record.
+    /// </summary>
     public static int Remove(CliArguments args, NodeConnection node, TextWriter stdout, TextWriter stderr)
     {
         var exitCode = 0;
@@ -28,7 +32,7 @@ public static class ImageCommands
         {
             try
             {
-                var reply = node.Send(new GatewayRequest(GatewayOps.RemoveImage, image), $"removal of {image}", GatewayKinds.Ok);
+                var reply = node.Send(new GatewayRequest(GatewayOps.RemoveImage, image, args.Platform), $"removal of {image}", GatewayKinds.Ok);
                 stdout.WriteLine(reply.Message is { Length: > 0 } message ? message : $"Deleted: {image}");
             }
             catch (CliFailure e)
@@ -50,7 +54,7 @@ public static class ImageCommands
     private static int WriteToDir(CliArguments args, NodeConnection node, TextWriter stdout, string op, string what)
     {
         var (image, dir) = (args.Operands[0], args.Operands[1]);
-        var reply = node.Send(new GatewayRequest(op, image, Dir: dir), $"{op} of {image}", GatewayKinds.Ok);
+        var reply = node.Send(new GatewayRequest(op, image, args.Platform, dir), $"{op} of {image}", GatewayKinds.Ok);
         stdout.WriteLine(reply.Message is { Length: > 0 } message ? message : $"Wrote the {what} of {image} to {dir}");
         return 0;
     }

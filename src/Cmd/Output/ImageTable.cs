@@ -13,7 +13,7 @@ public static class ImageTable
     public static void Write(TextWriter output, IReadOnlyList<ImageSummaryDto> images, DateTimeOffset now)
     {
         var rows = new List<string[]> { Header };
-        foreach (var image in images.OrderBy(i => i.Image, StringComparer.Ordinal))
+        foreach (var image in images.OrderBy(i => i.Image, StringComparer.Ordinal).ThenBy(i => i.Platform, StringComparer.Ordinal))
             rows.Add([
                 image.Image,
                 ShortDigest.Of(image.ManifestDigest),

@@ -167,7 +167,8 @@ public static class ArgumentParser
         string[] allowed = command switch
         {
             CommandKind.Pull => ["--platform", "--json", "--quiet"],
-            CommandKind.ImageList => ["--json", "--quiet"],
+            CommandKind.ImageList => ["--platform", "--json", "--quiet"],
+            CommandKind.ImageRemove or CommandKind.ImageRootfs or CommandKind.ImageExport => ["--platform"],
             _ => [],
         };
         foreach (var option in options.CommandOptions)

@@ -61,27 +61,40 @@ public static class Usage
             Usage: pullcluster image ls [OPTIONS]
                    pullcluster images [OPTIONS]
 
-            List pulled images.
+            List pulled images, one line per platform an image was pulled for.
 
             Options:
-              --json        print the list as a JSON array
-              -q, --quiet   print image references only
+              --platform OS/ARCH[/VARIANT]   list only the images pulled for that platform
+              --json                         print the list as a JSON array
+              -q, --quiet                    print image references only, each once
             """ + GlobalOptions,
         ["image rm"] = """
-            Usage: pullcluster image rm IMAGE...
+            Usage: pullcluster image rm IMAGE... [OPTIONS]
 
-            Remove images from the node's store; layers still used by other images stay.
+            Remove images from the node's store; layers still used by other images stay. Without --platform
+            an image is removed for every platform it was pulled for, as docker image rm removes it.
+
+            Options:
+              --platform OS/ARCH[/VARIANT]   remove only the image pulled for that platform
             """ + GlobalOptions,
         ["image rootfs"] = """
-            Usage: pullcluster image rootfs IMAGE DIR
+            Usage: pullcluster image rootfs IMAGE DIR [OPTIONS]
 
             Write the image's flattened root filesystem to DIR (created if missing). The node writes the
             files, so DIR must be reachable from the node's machine.
+
+            Options:
+              --platform OS/ARCH[/VARIANT]   the image pulled for that platform (default: this machine's,
+                                             or the only platform the image was pulled for)
             """ + GlobalOptions,
         ["image export"] = """
-            Usage: pullcluster image export IMAGE DIR
+            Usage: pullcluster image export IMAGE DIR [OPTIONS]
 
             Write the image as an OCI image layout (oci-layout, index.json, blobs/) to DIR.
+
+            Options:
+              --platform OS/ARCH[/VARIANT]   the image pulled for that platform (default: this machine's,
+                                             or the only platform the image was pulled for)
             """ + GlobalOptions,
         ["node"] = """
             Usage: pullcluster node start|stop|status

@@ -40,6 +40,8 @@ public static class LayerStates
     public const string Failed = "Failed";
 }
 
+/// <param name="Platform">os/arch[/variant]: the platform to pull, or the platform's record an image op acts on
+/// (for "images", the platform to list); null lets the node choose as the message API does.</param>
 public sealed record GatewayRequest(
     string Op,
     string? Image = null,

@@ -118,6 +118,17 @@ public class ArgumentParserSpecs
     }
 
     [Theory]
+    [InlineData("image ls --platform linux/aarch64")]
+    [InlineData("images --platform=linux/arm64")]
+    [InlineData("image rm a b --platform linux/arm64/v8")]
+    [InlineData("image rootfs --platform linux/aarch64 alpine /tmp/root")]
+    [InlineData("image export alpine /tmp/oci --platform linux/arm64")]
+    public void Image_commands_take_a_platform_in_the_spelling_pull_uses(string line)
+    {
+        Assert.Equal("linux/arm64/v8", Parse(line).Platform);
+    }
+
+    [Theory]
     [InlineData("--help", "")]
     [InlineData("", "")]
     [InlineData("help", "")]
@@ -163,7 +174,8 @@ public class ArgumentParserSpecs
     [InlineData("fetch alpine", "unknown command 'fetch'")]
     [InlineData("pull alpine --force", "unknown option '--force'")]
     [InlineData("image rm alpine --json", "'image rm' does not take --json")]
-    [InlineData("image ls --platform linux/amd64", "'image ls' does not take --platform")]
+    [InlineData("node status --platform linux/amd64", "'node status' does not take --platform")]
+    [InlineData("image rm alpine --platform linux", "invalid platform 'linux'")]
     [InlineData("image ls extra", "'image ls' takes no arguments")]
     [InlineData("pull alpine --node", "option '--node' needs a value")]
     [InlineData("pull alpine --node --json", "option '--node' needs a value")]

@@ -64,6 +64,28 @@ public class ResultFormattingSpecs
     }
 
     [Fact]
+    public void An_image_pulled_for_two_platforms_has_a_row_per_platform_in_platform_order()
+    {
+        var now = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+        var output = new StringWriter();
+
+        ImageTable.Write(output,
+            [
+                new ImageSummaryDto("127.0.0.1:5000/base:1", Manifest, "linux/arm64/v8", 2_000, 1, now.AddMinutes(-1)),
+                new ImageSummaryDto("127.0.0.1:5000/base:1", Manifest, "linux/amd64", 1_000, 1, now.AddMinutes(-2)),
+            ],
+            now);
+
+        Assert.Equal(
+            [
+                "IMAGE                   DIGEST         PLATFORM         SIZE   LAYERS   PULLED",
+                "127.0.0.1:5000/base:1   9f86d081884c   linux/amd64      1kB    1        2 minutes ago",
+                "127.0.0.1:5000/base:1   9f86d081884c   linux/arm64/v8   2kB    1        About a minute ago",
+            ],
+            output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public void An_empty_image_table_still_has_its_header()
     {
         var output = new StringWriter();

@@ -123,10 +123,10 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
     };
 
     /// <summary>MaterializeRootfs into a fresh scratch directory; returns the directory.</summary>
-    internal async Task<string> MaterializeAsync(string image)
+    internal async Task<string> MaterializeAsync(string image, string? platform = null)
     {
         var dir = Node.Scratch("rootfs");
-        await ImageOperationAsync(new MaterializeRootfs(image, dir));
+        await ImageOperationAsync(new MaterializeRootfs(image, dir, Platform: platform));
         return dir;
     }
 

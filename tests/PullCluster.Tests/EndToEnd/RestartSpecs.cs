@@ -93,7 +93,7 @@ public sealed class RestartSpecs(RegistryFixture fixture, ITestOutputHelper outp
 
         // Nobody asks again: the node resumes the pull its journal says was accepted and never ended.
         var images = Node.Services.Images;
-        await EventuallyAsync(() => images.Get(reference) is not null, $"{reference} is pulled after the restart", Patience);
+        await EventuallyAsync(() => images.ListFor(reference).Count > 0, $"{reference} is pulled after the restart", Patience);
         var resumed = proxy.RequestsFor(big.Digest.ToString(), "GET");
         var range = Assert.Single(resumed).Range ?? throw new Xunit.Sdk.XunitException("the resumed download carried no Range header");
         var offset = long.Parse(range["bytes=".Length..^1]);

@@ -143,7 +143,7 @@ public sealed class RootfsSpecs(RegistryFixture fixture, ITestOutputHelper outpu
 
         AssertSameTree(theirs, ours);
         Assert.Equal(docker.Digest.ToString(), result.ManifestDigest);
-        Assert.Equal(MediaTypes.DockerManifest, Node.Services.Images.Get(result.Image)!.ManifestMediaType);
+        Assert.Equal(MediaTypes.DockerManifest, Node.Services.Images.Get(result.Image, result.Platform)!.ManifestMediaType);
         Assert.Equal(ChainIds.Compute(layers.Select(l => l.DiffId).ToList()).Select(c => c.ToString()), result.ChainIds);
     }
 
@@ -162,7 +162,7 @@ public sealed class RootfsSpecs(RegistryFixture fixture, ITestOutputHelper outpu
         Assert.Equal(("linux/amd64", amd.Digest.ToString()), (byDefault.Platform, byDefault.ManifestDigest));
 
         var arm64 = (await PullAsync(pushed.TagReference, "linux/arm64")).Succeeded;
-        var armRootfs = await MaterializeAsync(pushed.TagReference);
+        var armRootfs = await MaterializeAsync(pushed.TagReference, "linux/arm64");
         AssertSameTree(await UmociRootfsAsync(arm), armRootfs);
         Assert.Equal((Platform.Parse("linux/arm64").ToString(), arm.Digest.ToString()), (arm64.Platform, arm64.ManifestDigest));
         Assert.Equal("arm64\n", File.ReadAllText(Path.Combine(armRootfs, "etc/arch")));

@@ -43,6 +43,31 @@ public sealed class GatewayCodecSpecs
         Assert.Equal(request, GatewayCodec.DecodeRequest(GatewayCodec.EncodeRequestLine(request)));
     }
 
+    [Theory]
+    [InlineData(GatewayOps.ListImages, null)]
+    [InlineData(GatewayOps.RemoveImage, "base:1")]
+    [InlineData(GatewayOps.Export, "base:1")]
+    public void Image_requests_carry_their_platform(string op, string? image)
+    {
+        var request = new GatewayRequest(op, image, "linux/arm64/v8", op == GatewayOps.Export ? "/tmp/oci" : null);
+
+        var line = GatewayCodec.EncodeRequestLine(request);
+
+        Assert.Contains("\"platform\":\"linux/arm64/v8\"", Text(line));
+        Assert.Equal(request, GatewayCodec.DecodeRequest(line));
+        Assert.Null(GatewayCodec.DecodeRequest(GatewayCodec.EncodeRequestLine(request with { Platform = null })).Platform);
+    }
+
+    [Fact]
+    public void An_image_list_keeps_one_entry_per_platform_of_a_reference()
+    {
+        var amd = Image with { Platform = "linux/amd64", ManifestDigest = "sha256:a1" };
+
+        var reply = GatewayCodec.DecodeReply(GatewayCodec.EncodeReplyLine(new GatewayReply(GatewayKinds.Images, Images: [amd, Image])));
+
+        Assert.Equal([("linux/amd64", "sha256:a1"), ("linux/arm64/v8", "sha256:aa")], reply.Images!.Select(i => (i.Platform, i.ManifestDigest)));
+    }
+
     [Fact]
     public void A_progress_reply_reads_back_layer_by_layer()
     {
