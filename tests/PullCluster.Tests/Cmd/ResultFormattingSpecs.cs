@@ -11,6 +11,15 @@ public class ResultFormattingSpecs
     private static PullResultDto Result(long fetched, long shared, long reused) => new(
         "127.0.0.1:5000/base:1", Manifest, "sha256:cfg", "linux/amd64", ["sha256:c1"], fetched, shared, reused, 1.234);
 
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+
+    private static string[] Table(params ImageSummaryDto[] images)
+    {
+        var output = new StringWriter();
+        ImageTable.Write(output, images, Now);
+        return output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
     [Fact]
     public void A_pull_that_fetched_bytes_ends_like_docker_with_the_byte_sources()
     {
@@ -44,45 +53,29 @@ public class ResultFormattingSpecs
     [Fact]
     public void Image_table_aligns_columns_and_shortens_digests()
     {
-        var now = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
-        var output = new StringWriter();
-
-        ImageTable.Write(output,
-            [
-                new ImageSummaryDto("127.0.0.1:5000/many:1", Manifest, "linux/arm64/v8", 28_300_000, 40, now.AddMinutes(-5)),
-                new ImageSummaryDto("127.0.0.1:5000/base:1", Manifest, "linux/amd64", 1_050_000_000, 3, now.AddHours(-2)),
-            ],
-            now);
-
         Assert.Equal(
             [
                 "IMAGE                   DIGEST         PLATFORM         SIZE     LAYERS   PULLED",
                 "127.0.0.1:5000/base:1   9f86d081884c   linux/amd64      1.05GB   3        2 hours ago",
                 "127.0.0.1:5000/many:1   9f86d081884c   linux/arm64/v8   28.3MB   40       5 minutes ago",
             ],
-            output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Table(
+                new ImageSummaryDto("127.0.0.1:5000/many:1", Manifest, "linux/arm64/v8", 28_300_000, 40, Now.AddMinutes(-5)),
+                new ImageSummaryDto("127.0.0.1:5000/base:1", Manifest, "linux/amd64", 1_050_000_000, 3, Now.AddHours(-2))));
     }
 
     [Fact]
     public void An_image_pulled_for_two_platforms_has_a_row_per_platform_in_platform_order()
     {
-        var now = new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
-        var output = new StringWriter();
-
-        ImageTable.Write(output,
-            [
-                new ImageSummaryDto("127.0.0.1:5000/base:1", Manifest, "linux/arm64/v8", 2_000, 1, now.AddMinutes(-1)),
-                new ImageSummaryDto("127.0.0.1:5000/base:1", Manifest, "linux/amd64", 1_000, 1, now.AddMinutes(-2)),
-            ],
-            now);
-
         Assert.Equal(
             [
                 "IMAGE                   DIGEST         PLATFORM         SIZE   LAYERS   PULLED",
                 "127.0.0.1:5000/base:1   9f86d081884c   linux/amd64      1kB    1        2 minutes ago",
                 "127.0.0.1:5000/base:1   9f86d081884c   linux/arm64/v8   2kB    1        About a minute ago",
             ],
-            output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Table(
+                new ImageSummaryDto("127.0.0.1:5000/base:1", Manifest, "linux/arm64/v8", 2_000, 1, Now.AddMinutes(-1)),
+                new ImageSummaryDto("127.0.0.1:5000/base:1", Manifest, "linux/amd64", 1_000, 1, Now.AddMinutes(-2))));
     }
 
     [Fact]

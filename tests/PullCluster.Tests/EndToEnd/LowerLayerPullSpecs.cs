@@ -13,39 +13,10 @@ namespace PullCluster.Tests.EndToEnd;
 /// </summary>
 public sealed class LowerLayerPullSpecs(RegistryFixture fixture, ITestOutputHelper output) : EndToEndKit(fixture, output), IClassFixture<RegistryFixture>
 {
-    private static void Base(LayerBuilder l) => l
-        .Dir("usr").Dir("usr/lib", mode: "750", uid: 3, gid: 4).File("usr/lib/a.txt", "a").Dir("usr/lib/sub").File("usr/lib/sub/x", "x")
-        .Dir("usr/bin").File("usr/bin/tool", "tool", mode: "755").Dir("usr/share").Dir("usr/real")
-        .Symlink("lib", "usr/lib")
-        .Symlink("lib64", "lib")
-        .Symlink("etc2", "/usr/share/etc2")
-        .Symlink("a", "b")
-        .Symlink("b", "usr/real")
-        .Symlink("up", "../../../../usr/lib")
-        .Symlink("escape", "/tmp")
-        .FromDirectory("/usr/share/zoneinfo", 4L << 20, targetPrefix: "usr/share/zoneinfo");
-
-    private static void Middle(LayerBuilder l) => l
-        .File("lib/b.txt", "b")
-        .OpaqueDir("lib/sub")
-        .File("lib/sub/y", "y")
-        .Hardlink("usr/bin/tool2", "usr/bin/tool")
-        .Hardlink("bin/a", "lib/a.txt")
-        .File("etc2/conf", "conf")
-        .File("a/f", "through two links")
-        .File("up/z", "clamped at the root")
-        .File("escape/x", "kept inside the image")
-        .File("lib64/c64", "through a chain");
-
-    private static void Top(LayerBuilder l) => l
-        .Whiteout("lib/b.txt")
-        .Dir("a")
-        .File("a/g", "a directory replaces the symlink");
-
     [Fact]
     public async Task Layers_stacked_by_overlayfs_and_the_flattened_rootfs_match_umoci()
     {
-        var image = TestImage.Oci().Layer(Base).Layer(Middle).Layer(Top).Build();
+        var image = TestImage.Oci().Layers(LowerLayerSpecs.Image().Select(tar => TestLayer.FromTar(tar)).ToArray()).Build();
         var pushed = await image.PushAsync(Registry, RepoName.Unique("lower"), "1");
 
         var result = (await PullAsync(pushed.TagReference)).Succeeded;
