@@ -26,6 +26,22 @@ public sealed class RemoteEndpointStartupSpecs : IDisposable
         Assert.DoesNotContain("Remoting started", run.Stdout);
     }
 
+    [Theory]
+    [InlineData("akka.remote.dot-netty.tcp.hostname = \"0.0.0.0\"", "without TLS")]
+    [InlineData("akka.remote.dot-netty.tcp { hostname = \"127.0.0.1\", enable-ssl = on, ssl.suppress-validation = on }", "enable-ssl is set without pullcluster.remote.tls")]
+    public async Task A_config_file_cannot_open_the_remote_endpoint_around_the_rule(string remoteSettings, string refusal)
+    {
+        var config = _dir.Combine("remote.conf");
+        File.WriteAllText(config, $"akka.actor.provider = remote\nakka.remote.dot-netty.tcp.port = {FreePort.Next()}\n{remoteSettings}\n");
+        var environment = RemoteNodeFixture.RemoteEnvironment("");
+        environment["PULLCLUSTER_CONFIG"] = config;
+
+        var run = await RunNodeAsync(environment);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(refusal, run.Stderr);
+    }
+
     [Fact]
     public async Task A_node_refuses_to_start_when_its_certificate_cannot_be_read_and_does_not_print_the_password()
     {
@@ -75,7 +91,7 @@ public sealed class RemoteEndpointStartupSpecs : IDisposable
     private async Task<ProcResult> RunNodeAsync(Dictionary<string, string> environment)
     {
         var env = environment.ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
-        env["PULLCLUSTER_CONFIG"] = "";
+        env.TryAdd("PULLCLUSTER_CONFIG", "");
         return await Proc.RunAsync("dotnet",
             [NodeProcess.BinaryPath, "--node", $"127.0.0.1:{FreePort.Next()}", "--store", _dir.Combine("store")],
             timeout: TimeSpan.FromSeconds(60), environment: env);
