@@ -1,10 +1,12 @@
 using Akka.Configuration;
+using PullCluster.Actors;
 
 namespace PullCluster.Host;
 
 /// <summary>
 /// Assembles the node's HOCON: an optional --config file over config/pullcluster.conf (shipped next to the
-/// binary), plus Akka.Remote when --remote is given so that other processes can send the message API.
+/// binary), plus Akka.Remote when --remote is given so that other processes can send the message API, with
+/// mutual TLS when <c>pullcluster.remote.tls</c> (or its flags) names a certificate.
 /// </summary>
 public static class NodeConfig
 {
@@ -17,14 +19,26 @@ public static class NodeConfig
             if (!File.Exists(file)) throw new FileNotFoundException($"configuration file {file} not found");
             config = ConfigurationFactory.ParseString(File.ReadAllText(file)).WithFallback(config);
         }
+        var overrides = new List<string>();
+        if (options.RemoteTlsCertificate is { } certificate) overrides.Add($"{RemoteTls.ConfigPath}.certificate = {Quote(certificate)}");
+        if (options.RemoteTlsCa is { } ca) overrides.Add($"{RemoteTls.ConfigPath}.ca-file = {Quote(ca)}");
+        if (options.RemoteTlsPassword is { } password) overrides.Add($"{RemoteTls.ConfigPath}.password = {Quote(password)}");
         if (options.Remote is { } remote)
         {
             var (host, port) = NodeOptions.SplitHostPort(remote);
-            config = ConfigurationFactory.ParseString($$"""
-                akka.actor.provider = remote
-                akka.remote.dot-netty.tcp { hostname = "{{host}}", port = {{port}} }
-                """).WithFallback(config);
+            overrides.Add("akka.actor.provider = remote");
+            overrides.Add($"akka.remote.dot-netty.tcp {{ hostname = {Quote(host)}, port = {port} }}");
         }
+        if (overrides.Count > 0) config = ConfigurationFactory.ParseString(string.Join('\n', overrides)).WithFallback(config);
+        // Whichever way remoting was turned on (--remote or a config file's provider), a configured certificate applies
+        // to it, and the settings that would weaken it (no client certificate, no validation) cannot be set around it.
+        if (RemoteEndpoint.IsRemoting(config) && RemoteTls.IsConfigured(config)) config = RemoteTls.AkkaConfig.WithFallback(config);
         return config;
     }
+
+    /// <summary>The configuration without the certificate's password, for everything after the certificate is read.</summary>
+    public static Config WithoutSecrets(Config config) =>
+        ConfigurationFactory.ParseString($"{RemoteTls.ConfigPath}.password = \"\"").WithFallback(config);
+
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

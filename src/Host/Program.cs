@@ -27,7 +27,20 @@ catch (ArgumentException e)
 // half-second thread-injection stalls a burst of twenty pulls would otherwise meet.
 ThreadPool.SetMinThreads(Math.Max(16, Environment.ProcessorCount * 4), 16);
 
-var config = NodeConfig.Load(options);
+Config config;
+RemoteEndpoint? remote;
+try
+{
+    config = NodeConfig.Load(options);
+    remote = RemoteEndpoint.FromConfig(config);
+}
+catch (RemoteTlsException e)
+{
+    Console.Error.WriteLine($"pullcluster-node: {e.Message}");
+    return 2;
+}
+using var remoteCredentials = remote;
+config = NodeConfig.WithoutSecrets(config);
 var settings = PullClusterSettings.FromConfig(config, options.Store);
 if (options.Postgres is { } postgres) settings = settings with { Journal = settings.JournalOrDefault with { PostgresConnectionString = postgres } };
 using var services = new NodeServices(settings);
@@ -55,6 +68,7 @@ builder.Services.AddAkka("pullcluster", (akka, _) =>
             var pulls = PullNode.Start(system, services);
             registry.Register<PullsKey>(pulls);
         });
+    if (remote?.Tls is { } tls) akka.AddSetup(tls.Setup());
 });
 builder.Services.AddHostedService<GatewayServer>();
 
@@ -63,5 +77,11 @@ var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PullC
 log.LogInformation("store {Store}; journal {Journal}; {Downloads} concurrent downloads, {Cpu} concurrent unpacks, layer sync {Sync}",
     settings.StoreRoot, settings.JournalOrDefault.IsPostgres ? "PostgreSQL" : "SQLite", settings.MaxConcurrentDownloads,
     settings.MaxConcurrentCpuJobs, settings.SyncLayers ? "on" : "off");
+if (remote is { Tls: { } remoteTls })
+    log.LogInformation("Akka.Remote endpoint {Endpoint}: mutual TLS as {Subject}; only peers presenting a certificate issued by {Authorities} ({CaFile}) can send messages",
+        remote.Address, remoteTls.Certificate.Subject, string.Join(", ", remoteTls.Authorities.Select(a => a.Subject)), remoteTls.CaFile);
+else if (remote is not null)
+    log.LogWarning("Akka.Remote endpoint {Endpoint} has no TLS: any local user can send messages to the endpoint (pull, remove, write " +
+        "images as this node's user); configure pullcluster.remote.tls to authenticate its peers", remote.Address);
 await host.RunAsync();
 return 0;

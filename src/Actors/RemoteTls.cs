@@ -1,0 +1,177 @@
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Event;
+using Akka.Remote.Transport.DotNetty;
+
+namespace PullCluster.Actors;
+
+/// <summary>
+/// Mutual TLS for Akka.Remote, read from <c>pullcluster.remote.tls</c> by the node and by the programs that talk
+/// to it alike: this side's certificate and private key (PKCS#12) and the CAs whose certificates peers must present.
+/// </summary>
+/// <remarks>
+/// Akka.Remote's own HOCON validation checks a peer's certificate against the system's roots, which would admit
+/// anyone holding a publicly issued certificate (or anyone at all with suppress-validation). The validator here
+/// trusts the configured CAs and nothing else, and Akka.Remote calls it on both sides of every handshake: the
+/// server for the client's certificate (which mutual authentication makes compulsory) and the client for the
+/// server's.
+/// </remarks>
+public sealed class RemoteTls : IDisposable
+{
+    public const string ConfigPath = "pullcluster.remote.tls";
+
+    /// <summary>Turns TLS on for the DotNetty transport; the certificate and the validator come from <see cref="Setup"/>.</summary>
+    public static readonly Config AkkaConfig = ConfigurationFactory.ParseString("""
+        akka.remote.dot-netty.tcp {
+          enable-ssl = on
+          ssl {
+            require-mutual-authentication = on
+            suppress-validation = off
+          }
+        }
+        """);
+
+    private RemoteTls(X509Certificate2 certificate, X509Certificate2Collection authorities, string caFile)
+    {
+        Certificate = certificate;
+        Authorities = authorities;
+        CaFile = caFile;
+    }
+
+    /// <summary>This side's certificate, with its private key.</summary>
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>The CAs a peer's certificate must chain to.</summary>
+    public X509Certificate2Collection Authorities { get; }
+
+    public string CaFile { get; }
+
+    /// <summary>Whether <c>pullcluster.remote.tls.certificate</c> is set.</summary>
+    public static bool IsConfigured(Config config) => !string.IsNullOrEmpty(config.GetString($"{ConfigPath}.certificate", ""));
+
+    /// <summary>
+    /// The TLS settings under <c>pullcluster.remote.tls</c>, or null when no certificate is configured. Throws
+    /// <see cref="RemoteTlsException"/> naming the file that could not be used.
+    /// </summary>
+    public static RemoteTls? FromConfig(Config config)
+    {
+        if (!IsConfigured(config)) return null;
+        var certificate = config.GetString($"{ConfigPath}.certificate", "");
+        var password = config.GetString($"{ConfigPath}.password", "");
+        var caFile = config.GetString($"{ConfigPath}.ca-file", "");
+        if (string.IsNullOrEmpty(caFile))
+            throw new RemoteTlsException(
+                $"{ConfigPath}.certificate is set but {ConfigPath}.ca-file is not: without the CA there is no way to tell which peers may connect");
+        return Load(certificate, string.IsNullOrEmpty(password) ? null : password, caFile);
+    }
+
+    /// <summary>Reads the PKCS#12 file (.pfx/.p12) and the PEM file of CA certificates.</summary>
+    public static RemoteTls Load(string certificatePath, string? password, string caFile)
+    {
+        var certificate = ReadCertificate(certificatePath, password);
+        try
+        {
+            return new RemoteTls(certificate, ReadAuthorities(caFile), Path.GetFullPath(caFile));
+        }
+        catch
+        {
+            certificate.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Akka.Remote's TLS setup: this certificate, client certificates required, peers validated by <see cref="Accepts"/>.</summary>
+    public DotNettySslSetup Setup() =>
+        new(Certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false, Validate);
+
+    /// <summary>What a program passes to <c>ActorSystem.Create</c>: its configuration with TLS turned on, and <see cref="Setup"/>.</summary>
+    public ActorSystemSetup Bootstrap(Config config) =>
+        BootstrapSetup.Create().WithConfig(AkkaConfig.WithFallback(config)).And(Setup());
+
+    /// <summary>Whether <paramref name="peer"/> chains to one of <see cref="Authorities"/>; <paramref name="reason"/> says why not.</summary>
+    /// <param name="presented">The chain the TLS handshake built, whose extra certificates may hold the peer's intermediates.</param>
+    public bool Accepts(X509Certificate2 peer, X509Chain? presented, out string reason)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(Authorities);
+        // Private CAs publish no revocation lists; revocation is done by replacing the CA (see the docs).
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        if (presented is not null)
+            foreach (var element in presented.ChainElements)
+                if (!element.Certificate.Equals(peer)) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+        if (chain.Build(peer))
+        {
+            reason = "";
+            return true;
+        }
+        var status = chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct();
+        reason = $"{peer.Subject} (issued by {peer.Issuer}) does not chain to a CA in {CaFile}: {string.Join("; ", status)}";
+        return false;
+    }
+
+    private bool Validate(X509Certificate2? certificate, X509Chain? chain, string peer, SslPolicyErrors errors, ILoggingAdapter log)
+    {
+        // The handshake's own errors are judged against the system's roots and the host name; only the CA matters here.
+        if (certificate is null)
+        {
+            log.Warning("refused TLS peer {0}: it presented no certificate", peer);
+            return false;
+        }
+        if (Accepts(certificate, chain, out var reason)) return true;
+        log.Warning("refused TLS peer {0}: its certificate {1}", peer, reason);
+        return false;
+    }
+
+    private static X509Certificate2 ReadCertificate(string path, string? password)
+    {
+        if (!File.Exists(path)) throw new RemoteTlsException($"the remote TLS certificate {path} does not exist");
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
+        }
+        catch (CryptographicException e)
+        {
+            // The message names the file and the cause; the password is never part of it.
+            throw new RemoteTlsException(
+                $"cannot read the remote TLS certificate {path} as PKCS#12 (.pfx/.p12) with the configured password: {e.Message}", e);
+        }
+        if (!certificate.HasPrivateKey)
+        {
+            certificate.Dispose();
+            throw new RemoteTlsException($"the remote TLS certificate {path} holds no private key");
+        }
+        return certificate;
+    }
+
+    private static X509Certificate2Collection ReadAuthorities(string caFile)
+    {
+        if (!File.Exists(caFile)) throw new RemoteTlsException($"the remote TLS CA file {caFile} does not exist");
+        var authorities = new X509Certificate2Collection();
+        try
+        {
+            authorities.ImportFromPemFile(caFile);
+        }
+        catch (CryptographicException e)
+        {
+            throw new RemoteTlsException($"cannot read the remote TLS CA file {caFile} as PEM certificates: {e.Message}", e);
+        }
+        if (authorities.Count == 0) throw new RemoteTlsException($"the remote TLS CA file {caFile} holds no PEM certificate");
+        return authorities;
+    }
+
+    public void Dispose()
+    {
+        Certificate.Dispose();
+        foreach (var authority in Authorities) authority.Dispose();
+    }
+}
+
+/// <summary>The remote TLS configuration cannot be used; the message names the setting or file.</summary>
+public sealed class RemoteTlsException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,69 @@
+using System.Net;
+using Akka.Configuration;
+using PullCluster.Actors;
+
+namespace PullCluster.Host;
+
+/// <summary>
+/// The node's Akka.Remote endpoint as the final configuration opens it, and the rule for opening it: whoever can
+/// connect can send PullImage, RemoveImage, MaterializeRootfs and ExportImage to a node that runs as root, so beyond
+/// loopback the endpoint exists only with mutual TLS; on loopback without TLS it opens with a warning.
+/// </summary>
+public sealed class RemoteEndpoint : IDisposable
+{
+    private RemoteEndpoint(string host, int port, RemoteTls? tls)
+    {
+        Host = host;
+        Port = port;
+        Tls = tls;
+    }
+
+    /// <summary>The address the transport binds; empty binds every interface.</summary>
+    public string Host { get; }
+
+    public int Port { get; }
+
+    /// <summary>Null: peers are not authenticated (loopback only).</summary>
+    public RemoteTls? Tls { get; }
+
+    public string Address => $"{(Host.Length == 0 ? "0.0.0.0" : Host)}:{Port}";
+
+    public bool IsLoopback => IsLoopbackHost(Host);
+
+    /// <summary>Whether the configuration's actor provider talks to other processes (remote or cluster).</summary>
+    public static bool IsRemoting(Config config)
+    {
+        var provider = config.GetString("akka.actor.provider", "local");
+        return !(string.IsNullOrEmpty(provider) || provider.Equals("local", StringComparison.OrdinalIgnoreCase) ||
+                 provider.Contains("LocalActorRefProvider", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// The endpoint <paramref name="config"/> opens, with its TLS credentials read; null when it opens none. Throws
+    /// <see cref="RemoteTlsException"/> when the endpoint may not open as configured or the credentials cannot be read.
+    /// </summary>
+    public static RemoteEndpoint? FromConfig(Config config)
+    {
+        if (!IsRemoting(config)) return null;
+        var host = config.GetString("akka.remote.dot-netty.tcp.hostname", "");
+        var port = config.GetInt("akka.remote.dot-netty.tcp.port", 2552);
+        var tls = RemoteTls.FromConfig(config);
+        if (tls is null && config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false))
+            throw new RemoteTlsException(
+                "akka.remote.dot-netty.tcp.enable-ssl is set without pullcluster.remote.tls: Akka.Remote's own validation trusts " +
+                "every publicly issued certificate (or any, with suppress-validation); configure pullcluster.remote.tls instead");
+        if (tls is null && !IsLoopbackHost(host))
+            throw new RemoteTlsException(
+                $"refusing to accept actor messages on {(host.Length == 0 ? "every interface" : host)}:{port} without TLS: anyone who " +
+                "can reach that port could pull, remove and write images as this node's user. Give this node a certificate and " +
+                "the CA of its callers (--remote-tls-cert FILE.p12 --remote-tls-ca CA.pem, or pullcluster.remote.tls), " +
+                "or listen on a loopback address (--remote 127.0.0.1:PORT)");
+        return new RemoteEndpoint(host, port, tls);
+    }
+
+    /// <summary>127.0.0.0/8, ::1 and localhost; a host name is not resolved, so any other name counts as reachable from outside.</summary>
+    public static bool IsLoopbackHost(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+
+    public void Dispose() => Tls?.Dispose();
+}
