@@ -1,15 +1,17 @@
-using PullCluster.Core.Store;
-
 namespace PullCluster.Host;
 
 /// <summary>The node's command line: flags win over environment variables, which win over config/pullcluster.conf.</summary>
-public sealed record NodeOptions(string NodeHost, int NodePort, string? Store, string? ConfigFile, string? Remote, string? Postgres)
+/// <param name="Socket">The unix socket's path; null: the default for the user the node runs as (see SocketPaths).</param>
+/// <param name="Tcp">HOST:PORT to accept TCP requests on (remote administration, admin token required); null: none.</param>
+/// <param name="TokenFile">The admin token's file; null: pullcluster.access.token-file, else no token.</param>
+public sealed record NodeOptions(
+    string? Socket, TcpAddress? Tcp, string? TokenFile, string? Store, string? ConfigFile, string? Remote, string? Postgres)
 {
-    public const string DefaultNode = "127.0.0.1:9110";
-
     public static NodeOptions Parse(string[] args)
     {
+        string? socket = Environment.GetEnvironmentVariable("PULLCLUSTER_SOCKET");
         string? node = Environment.GetEnvironmentVariable("PULLCLUSTER_NODE");
+        string? tokenFile = Environment.GetEnvironmentVariable("PULLCLUSTER_TOKEN_FILE");
         string? store = Environment.GetEnvironmentVariable("PULLCLUSTER_STORE");
         string? config = Environment.GetEnvironmentVariable("PULLCLUSTER_CONFIG");
         string? remote = Environment.GetEnvironmentVariable("PULLCLUSTER_REMOTE");
@@ -19,7 +21,9 @@ public sealed record NodeOptions(string NodeHost, int NodePort, string? Store, s
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
             {
+                case "--socket": socket = Value(); break;
                 case "--node": node = Value(); break;
+                case "--token-file": tokenFile = Value(); break;
                 case "--store": store = Value(); break;
                 case "--config": config = Value(); break;
                 case "--remote": remote = Value(); break;
@@ -29,10 +33,14 @@ public sealed record NodeOptions(string NodeHost, int NodePort, string? Store, s
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
-        var (host, port) = SplitHostPort(string.IsNullOrEmpty(node) ? DefaultNode : node);
-        return new NodeOptions(host, port, string.IsNullOrEmpty(store) ? null : store, string.IsNullOrEmpty(config) ? null : config,
-            string.IsNullOrEmpty(remote) ? null : remote, string.IsNullOrEmpty(postgres) ? null : postgres);
+        return new NodeOptions(
+            NullIfEmpty(socket) is { } s ? Path.GetFullPath(s) : null,
+            NullIfEmpty(node) is { } n ? TcpAddress.Parse(n) : null,
+            NullIfEmpty(tokenFile) is { } t ? Path.GetFullPath(t) : null,
+            NullIfEmpty(store), NullIfEmpty(config), NullIfEmpty(remote), NullIfEmpty(postgres));
     }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     public static (string Host, int Port) SplitHostPort(string value)
     {
@@ -43,15 +51,41 @@ public sealed record NodeOptions(string NodeHost, int NodePort, string? Store, s
     }
 
     public const string Usage = """
-        usage: pullcluster-node [--node HOST:PORT] [--store DIR] [--config FILE] [--remote HOST:PORT] [--postgres CONNSTR]
+        usage: pullcluster-node [--socket PATH] [--node HOST:PORT --token-file FILE] [--store DIR] [--config FILE]
+                                [--remote HOST:PORT] [--postgres CONNSTR]
 
-          --node HOST:PORT    where the CLI reaches this node (env PULLCLUSTER_NODE, default 127.0.0.1:9110)
+          --socket PATH       the unix socket the CLI talks to (env PULLCLUSTER_SOCKET; default
+                              /run/pullcluster/pullcluster.sock as root, else $XDG_RUNTIME_DIR/pullcluster/pullcluster.sock,
+                              else run/pullcluster.sock in the store); mode 0660, group pullcluster.access.group
+          --node HOST:PORT    also accept requests over TCP there, for remote administration; every TCP request must
+                              carry the admin token (env PULLCLUSTER_NODE; default: no TCP)
+          --token-file FILE   the admin token for TCP requests (env PULLCLUSTER_TOKEN_FILE, or
+                              pullcluster.access.token-file); required when --node is not a loopback address
           --store DIR         the store directory (env PULLCLUSTER_STORE, default ~/.local/share/pullcluster)
           --config FILE       extra HOCON configuration over config/pullcluster.conf (env PULLCLUSTER_CONFIG)
           --remote HOST:PORT  also accept actor messages over Akka.Remote there (env PULLCLUSTER_REMOTE)
           --postgres CONNSTR  keep the journal in PostgreSQL (Npgsql connection string; env PULLCLUSTER_POSTGRES);
                               default: SQLite, journal.db in the store
         """;
+}
+
+/// <summary>An IP address (or localhost) and port for the TCP gateway.</summary>
+public sealed record TcpAddress(System.Net.IPAddress Address, int Port, string Text)
+{
+    public static TcpAddress Parse(string value)
+    {
+        var (host, port) = NodeOptions.SplitHostPort(value);
+        var address = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            ? System.Net.IPAddress.Loopback
+            : System.Net.IPAddress.TryParse(host, out var ip)
+                ? ip
+                : throw new ArgumentException($"invalid TCP address '{value}': the host must be an IP address or localhost");
+        return new TcpAddress(address, port, value);
+    }
+
+    public bool IsLoopback => System.Net.IPAddress.IsLoopback(Address);
+
+    public override string ToString() => Text;
 }
 
 public sealed class HelpRequested : Exception;
