@@ -26,10 +26,10 @@ public sealed class GatewayServer(GatewayListeners listeners, ActorRegistry regi
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var pulls = await registry.GetAsync<PullsKey>(stoppingToken);
-        var loops = new List<Task> { AcceptLoop(listeners.Unix!, pulls, stoppingToken) };
-        if (listeners.TcpListener is { } tcp) loops.Add(AcceptLoop(tcp.Server, pulls, stoppingToken));
         log.LogInformation("PullCluster node listening on {Socket}{Tcp}", listeners.SocketPath,
             listeners.Tcp is { } address ? $" and TCP {address}" : "");
+        var loops = new List<Task> { AcceptLoop(listeners.Unix!, pulls, stoppingToken) };
+        if (listeners.TcpListener is { } tcp) loops.Add(AcceptLoop(tcp.Server, pulls, stoppingToken));
         try
         {
             await Task.WhenAll(loops);

@@ -53,7 +53,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
     /// <param name="Postgres">An Npgsql connection string for <c>--postgres</c>; null keeps the journal in SQLite.</param>
     /// <param name="Environment">Extra variables, e.g. PULLCLUSTER_FAILPOINT.</param>
     /// <param name="StartTimeout">How long the gateway may take to answer a ping.</param>
-    /// <param name="Tcp">Also listen on 127.0.0.1:&lt;free port&gt; (<c>--node</c>).</param>
+    /// <param name="Tcp">Also listen on TCP, on <paramref name="TcpHost"/>:&lt;free port&gt; (<c>--node</c>); reached on 127.0.0.1.</param>
     /// <param name="TokenFile">The admin token's file (<c>--token-file</c>).</param>
     /// <param name="ConfigFile">HOCON over config/pullcluster.conf (<c>--config</c>), e.g. the access groups.</param>
     /// <param name="Socket">The socket's path; null: a fresh one beside the store.</param>
@@ -64,7 +64,8 @@ public sealed partial class NodeProcess : IAsyncDisposable
         bool Tcp = false,
         string? TokenFile = null,
         string? ConfigFile = null,
-        string? Socket = null);
+        string? Socket = null,
+        string TcpHost = "127.0.0.1");
 
     /// <summary>What a gateway request got: the final reply (null when the connection ended without one) and every progress line.</summary>
     public sealed record Outcome(GatewayReply? Final, IReadOnlyList<PullProgressDto> Progress, TimeSpan Elapsed)
@@ -171,7 +172,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
         if (port is { } tcp)
         {
             psi.ArgumentList.Add("--node");
-            psi.ArgumentList.Add($"127.0.0.1:{tcp}");
+            psi.ArgumentList.Add($"{options.TcpHost}:{tcp}");
         }
         if (options.TokenFile is { } tokenFile)
         {
