@@ -165,6 +165,31 @@ public sealed class SocketAccessSpecs(AccessFixture fixture) : IClassFixture<Acc
         Assert.False(File.Exists(dir.Combine("node.sock")), "a node stopped with SIGTERM left its socket behind");
     }
 
+    [Fact]
+    public async Task A_users_own_node_started_on_demand_lets_that_user_administer_it()
+    {
+        using var dir = TempDir.Create("own-node");
+        var mine = dir.Subdirectory("nobody");
+        Proc.Run("chown", $"{RunAs.NobodyId}:{RunAs.NobodyId}", mine).EnsureSuccess();
+        RunAs.MakeTraversable(mine);
+        var socket = Path.Combine(mine, "node.sock");
+        string[] where = ["--socket", socket, "--store", Path.Combine(mine, "store")];
+        try
+        {
+            var remove = await CliProcess.RunAsync(Outsider, fixture.Home, [.. where, "image", "rm", "absent:1"]);
+
+            Assert.Equal(1, remove.ExitCode);
+            Assert.Contains($"pullcluster: started node at {socket}", remove.Stderr);
+            Assert.Contains("pullcluster: image docker.io/library/absent:1 is not in the store", remove.Stderr);
+            Assert.Equal($"{RunAs.NobodyId}\n", Proc.Run("stat", "-c", "%u", socket).EnsureSuccess().Stdout);
+            Assert.Contains("gateway rm absent:1 from uid=65534 gid=65534 groups= pid=", await File.ReadAllTextAsync(Path.Combine(mine, "store", "node.log")));
+        }
+        finally
+        {
+            (await CliProcess.RunAsync(Outsider, fixture.Home, [.. where, "node", "stop"])).EnsureSuccess();
+        }
+    }
+
     /// <summary>Runs the node binary to its exit, for nodes that must refuse to start.</summary>
     private static Task<ProcResult> NodeCommand(params string[] args) =>
         Proc.RunAsync("dotnet", [NodeProcess.BinaryPath, .. args], TimeSpan.FromSeconds(60), workingDirectory: "/",
