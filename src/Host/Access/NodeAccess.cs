@@ -27,8 +27,10 @@ public static class NodeAccess
     public static void Describe(AccessPolicy policy, string? tokenFile, string socket, TcpAddress? tcp, ILogger log)
     {
         var owners = policy.NodeUid == 0 ? "root" : $"root and uid {policy.NodeUid} (the node's user)";
-        log.LogInformation("gateway on unix socket {Socket} (mode 0660, group {Group})", socket,
-            policy.Users.Gid is { } gid ? $"{policy.Users.Name} ({gid})" : "the node user's own");
+        if (policy.Users.Gid is { } gid)
+            log.LogInformation("gateway on unix socket {Socket} (mode 0660, group {Group} ({Gid}))", socket, policy.Users.Name, gid);
+        else
+            log.LogInformation("gateway on unix socket {Socket} (mode 0660, the node user's group)", socket);
         if (policy.Users.Gid is null)
             log.LogWarning("group '{Group}' does not exist: only {Owners} can connect to {Socket} (create it with groupadd, as scripts/setup.sh does)",
                 policy.Users.Name, owners, socket);
