@@ -34,7 +34,7 @@ JOURNALS=${JOURNALS:-"sqlite postgres"}
 KILL_AT=${KILL_AT:-0.5}
 RATE_MB=${RATE_MB:-16}
 TMO=${TMO:-300}
-NODE=${PULLCLUSTER_BENCH_CRASH_NODE:-127.0.0.1:9311}
+SOCKET=${PULLCLUSTER_BENCH_CRASH_SOCKET:-$BENCH_DIR/work/crash/node.sock}
 CREG=${PULLCLUSTER_BENCH_CRASH_REGISTRY:-127.0.0.1:5011}
 PROXY=${PULLCLUSTER_BENCH_CRASH_PROXY:-127.0.0.1:5012}
 IMAGE=bench/base:1
@@ -75,18 +75,17 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 # --- nodes -------------------------------------------------------------------------------------
 
 node_start() { # node_start STORE LOG [POSTGRES]: sets NODE_PID, T_START and T_ANSWER (node answers)
-  local args=(--node "$NODE" --store "$1") i
+  local args=(--socket "$SOCKET" --store "$1") i
   [ -n "${3:-}" ] && args+=(--postgres "$3")
-  if port_taken "$NODE"; then echo "cannot start a node on $NODE: the port is taken" >&2; return 1; fi
   T_START=$(now)
   setsid "$PC_BIN/pullcluster-node" "${args[@]}" >>"$2" 2>&1 </dev/null &
   NODE_PID=$!
   for i in $(seq 1200); do
-    if "$PC_BIN/pullcluster" --node "$NODE" node status >/dev/null 2>&1; then T_ANSWER=$(now); return 0; fi
+    if "$PC_BIN/pullcluster" --socket "$SOCKET" node status >/dev/null 2>&1; then T_ANSWER=$(now); return 0; fi
     kill -0 "$NODE_PID" 2>/dev/null || break
     sleep 0.05
   done
-  echo "the node on $NODE (store $1) did not answer 'node status'; see $2:" >&2
+  echo "the node on $SOCKET (store $1) did not answer 'node status'; see $2:" >&2
   tail -5 "$2" >&2
   return 1
 }
@@ -102,7 +101,7 @@ node_stop() {
   NODE_PID=
 }
 
-pc() { timeout "$TMO" "$PC_BIN/pullcluster" --node "$NODE" "$@"; }
+pc() { timeout "$TMO" "$PC_BIN/pullcluster" --socket "$SOCKET" "$@"; }
 
 # --- PostgreSQL: a database of its own per node run ---------------------------------------------
 
@@ -331,9 +330,7 @@ case " $JOURNALS " in *" postgres "*) ensure_postgres ;; esac
 # The bench registry's storage, served by a registry of our own with an access log of its own.
 ln -sfn "$REGDIR/storage" "$CREGDIR/storage"
 registry_up "$CREGDIR" "$CREG"
-for addr in "$PROXY" "$NODE"; do
-  port_taken "$addr" && { echo "$addr is taken by another process" >&2; exit 1; }
-done
+port_taken "$PROXY" && { echo "$PROXY is taken by another process" >&2; exit 1; }
 setsid python3 "$WORK/throttle.py" "$PROXY" "$CREG" "$((RATE_MB * 1000000))" "$PLOG" 2>>"$LOGS/proxy.log" </dev/null &
 PROXY_PID=$!
 for i in $(seq 100); do registry_answers "$PROXY" && break; sleep 0.1; done
@@ -379,7 +376,7 @@ crash_run() { # crash_run JOURNAL REP: appends a CSV row
   local m0 p0 cli killed=0 rc=0
   m0=$(lines "$CALOG")
   p0=$(lines "$PLOG")
-  timeout "$TMO" "$PC_BIN/pullcluster" --node "$NODE" --store "$store" pull "$REF" >"$LOGS/$tag-pull1.out" 2>&1 &
+  timeout "$TMO" "$PC_BIN/pullcluster" --socket "$SOCKET" --store "$store" pull "$REF" >"$LOGS/$tag-pull1.out" 2>&1 &
   cli=$!
   while kill -0 "$cli" 2>/dev/null; do
     if [ "$(on_disk "$store")" -ge "$KILL_BYTES" ]; then

@@ -18,6 +18,10 @@ PACKAGES=(
 )
 ensure_packages "${PACKAGES[@]}"
 
+# Members of this group may use a root node's socket (pullcluster.access.group); -f: no error if it exists.
+# The admin group (pullcluster-admin, which may remove images) is left for the operator to create on purpose.
+groupadd -f pullcluster
+
 if ! command -v dotnet >/dev/null 2>&1; then
   echo "PullCluster needs the .NET SDK 10 (dotnet on PATH), and dotnet was not found" >&2
   exit 1

@@ -2,8 +2,9 @@
 # (and stopped with SIGTERM after it); every client is a separate `pullcluster pull` process.
 
 PC_BIN=$BENCH_ROOT/.build/bin
-PC_NODE=${PULLCLUSTER_BENCH_NODE:-127.0.0.1:9310}
 PCW=$BENCH_DIR/work/pullcluster
+# The node's unix socket, as users reach it (TCP is for remote administration only).
+PC_SOCKET=${PULLCLUSTER_BENCH_SOCKET:-$PCW/node.sock}
 
 pullcluster_prepare() {
   if [ ! -x "$BENCH_ROOT/pullcluster" ]; then
@@ -40,21 +41,21 @@ pullcluster_reset() { # pullcluster_reset RUN: a node on an empty store of this 
   local store=$PCW/runs/$1
   rm -rf "$store"
   mkdir -p "$store"
-  setsid "$PC_BIN/pullcluster-node" --node "$PC_NODE" --store "$store" >>"$PCW/node.log" 2>&1 </dev/null &
+  setsid "$PC_BIN/pullcluster-node" --socket "$PC_SOCKET" --store "$store" >>"$PCW/node.log" 2>&1 </dev/null &
   echo $! > "$PCW/node.pid"
   local i
   for i in $(seq 300); do
-    "$PC_BIN/pullcluster" --node "$PC_NODE" node status >/dev/null 2>&1 && return 0
+    "$PC_BIN/pullcluster" --socket "$PC_SOCKET" node status >/dev/null 2>&1 && return 0
     kill -0 "$(cat "$PCW/node.pid")" 2>/dev/null || break
     sleep 0.1
   done
-  echo "PullCluster node did not answer 'node status' on $PC_NODE; see $PCW/node.log" >&2
+  echo "PullCluster node did not answer 'node status' on $PC_SOCKET; see $PCW/node.log" >&2
   tail -5 "$PCW/node.log" >&2
   return 1
 }
 
 pullcluster_pull() { # pullcluster_pull REF CLIENT_NO
-  exec "$PC_BIN/pullcluster" --node "$PC_NODE" pull "$REG/$1" >/dev/null
+  exec "$PC_BIN/pullcluster" --socket "$PC_SOCKET" pull "$REG/$1" >/dev/null
 }
 
 pullcluster_purge() { pullcluster_stop; rm -rf "$PCW/runs" "$PCW/store"; }

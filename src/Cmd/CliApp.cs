@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using PullCluster.Cmd.Commands;
+using PullCluster.Cmd.Connection;
 using PullCluster.Cmd.NodeControl;
 using PullCluster.Cmd.Parsing;
 
@@ -41,11 +42,12 @@ public static class CliApp
     private static int Dispatch(
         CliArguments args, CliEnvironment env, TextWriter stdout, TextWriter stderr, OutputTarget target)
     {
-        var node = new NodeConnection(args.Node, args.Store, env, stderr);
+        if (args.Command == CommandKind.Help) return Print(stdout, Usage.For(args.HelpTopic));
+        if (args.Command == CommandKind.Version) return Print(stdout, $"pullcluster {Version}");
+        var token = args.Node is NodeAddress && args.TokenFile is { } file ? AdminTokenFile.Read(file) : null;
+        var node = new NodeConnection(args.Node, token, args.Store, env, stderr);
         return args.Command switch
         {
-            CommandKind.Help => Print(stdout, Usage.For(args.HelpTopic)),
-            CommandKind.Version => Print(stdout, $"pullcluster {Version}"),
             CommandKind.Pull => PullCommand.Run(args, node, stdout, target),
             CommandKind.ImageList => ImageCommands.List(args, node, stdout),
             CommandKind.ImageRemove => ImageCommands.Remove(args, node, stdout, stderr),
@@ -53,7 +55,7 @@ public static class CliApp
             CommandKind.ImageExport => ImageCommands.Export(args, node, stdout),
             CommandKind.NodeStart => NodeCommands.Start(args, env, stdout, stderr),
             CommandKind.NodeStop => NodeCommands.Stop(args, stdout),
-            CommandKind.NodeStatus => NodeCommands.Status(args, stdout),
+            CommandKind.NodeStatus => NodeCommands.Status(args, token, stdout),
             _ => throw new UnreachableException($"command {args.Command} has no handler"),
         };
     }

@@ -8,63 +8,86 @@ using Akka.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PullCluster.Actors.Gateway;
+using PullCluster.Core.Access;
 using PullCluster.Core.Gateway;
+using PullCluster.Host.Access;
 
 namespace PullCluster.Host;
 
 /// <summary>
-/// Accepts CLI connections on the node address. Each connection is one request line in, a stream of reply
-/// lines out; the work itself is a GatewaySession actor speaking the ordinary message API.
+/// Accepts CLI connections on the unix socket (and on TCP when asked). Each connection is one request line in,
+/// a stream of reply lines out. The caller is checked against the access rules before anything is done: on the
+/// unix socket by the credentials the kernel gives for the peer, on TCP by the admin token in the request. A
+/// refused request gets one error line; an allowed one becomes a GatewaySession actor speaking the ordinary
+/// message API. Every request is logged with who sent it, never with its token.
 /// </summary>
-public sealed class GatewayServer(NodeOptions options, ActorRegistry registry, ActorSystem system, ILogger<GatewayServer> log) : BackgroundService
+public sealed class GatewayServer(GatewayListeners listeners, ActorRegistry registry, ActorSystem system, ILogger<GatewayServer> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var pulls = await registry.GetAsync<PullsKey>(stoppingToken);
-        var address = options.NodeHost == "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.NodeHost);
-        using var listener = new TcpListener(address, options.NodePort);
-        listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        listener.Start(backlog: 512);
-        log.LogInformation("PullCluster node listening on {Host}:{Port}", options.NodeHost, options.NodePort);
-        while (!stoppingToken.IsCancellationRequested)
+        log.LogInformation("PullCluster node listening on {Socket}{Tcp}", listeners.SocketPath,
+            listeners.Tcp is { } address ? $" and TCP {address}" : "");
+        var loops = new List<Task> { AcceptLoop(listeners.Unix!, pulls, stoppingToken) };
+        if (listeners.TcpListener is { } tcp) loops.Add(AcceptLoop(tcp.Server, pulls, stoppingToken));
+        try
         {
-            TcpClient client;
+            await Task.WhenAll(loops);
+        }
+        finally
+        {
+            listeners.Dispose();
+        }
+    }
+
+    private async Task AcceptLoop(Socket listener, IActorRef pulls, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            Socket client;
             try
             {
-                client = await listener.AcceptTcpClientAsync(stoppingToken);
+                client = await listener.AcceptAsync(ct);
             }
             catch (OperationCanceledException)
             {
                 break;
             }
-            _ = ServeAsync(client, pulls, stoppingToken);
+            catch (SocketException e)
+            {
+                log.LogWarning("gateway accept failed: {Message}", e.Message);
+                continue;
+            }
+            _ = ServeAsync(client, pulls, ct);
         }
     }
 
-    private async Task ServeAsync(TcpClient client, IActorRef pulls, CancellationToken ct)
+    private async Task ServeAsync(Socket client, IActorRef pulls, CancellationToken ct)
     {
         using var _ = client;
-        client.NoDelay = true;
-        var stream = client.GetStream();
+        var isUnix = client.AddressFamily == AddressFamily.Unix;
+        if (!isUnix) client.NoDelay = true;
+        await using var stream = new NetworkStream(client, ownsSocket: false);
         IActorRef? session = null;
         try
         {
+            // Read at once, before the request: a peer's credentials are those it had when it connected.
+            var caller = isUnix ? PeerCredentialReader.Read(client) : null;
             using var reader = new StreamReader(stream, Encoding.UTF8, leaveOpen: true);
             var line = await reader.ReadLineAsync(ct);
             if (line is null) return;
             var channel = Channel.CreateUnbounded<GatewayReply>(new UnboundedChannelOptions { SingleReader = true });
-            GatewayRequest? request;
-            try
+            var request = Decode(line, channel.Writer);
+            if (request is not null)
             {
-                request = GatewayCodec.DecodeRequest(Encoding.UTF8.GetBytes(line));
+                var decision = caller is not null
+                    ? listeners.Policy.Check(caller, request.Op)
+                    : listeners.Policy.CheckToken(request.Token);
+                LogRequest(request, caller, client, decision);
+                if (decision.IsAllowed) session = system.ActorOf(GatewaySession.Props(request, pulls, channel.Writer));
+                else Refuse(channel.Writer, decision.Refusal!);
             }
-            catch (JsonException e)
-            {
-                request = null;
-                channel.Writer.TryWrite(new GatewayReply(GatewayKinds.Error, Message: $"malformed request: {e.Message}"));
-                channel.Writer.TryComplete();
-            }
-            if (request is not null) session = system.ActorOf(GatewaySession.Props(request, pulls, channel.Writer));
+            else LogMalformed(caller, client);
             await foreach (var reply in channel.Reader.ReadAllAsync(ct))
             {
                 await stream.WriteAsync(GatewayCodec.EncodeReplyLine(reply), ct);
@@ -79,6 +102,42 @@ public sealed class GatewayServer(NodeOptions options, ActorRegistry registry, A
             session?.Tell(PoisonPill.Instance);
         }
     }
+
+    private static GatewayRequest? Decode(string line, ChannelWriter<GatewayReply> output)
+    {
+        try
+        {
+            return GatewayCodec.DecodeRequest(Encoding.UTF8.GetBytes(line));
+        }
+        catch (JsonException e)
+        {
+            Refuse(output, $"malformed request: {e.Message}");
+            return null;
+        }
+    }
+
+    private static void Refuse(ChannelWriter<GatewayReply> output, string message)
+    {
+        output.TryWrite(new GatewayReply(GatewayKinds.Error, Message: message));
+        output.TryComplete();
+    }
+
+    private void LogRequest(GatewayRequest request, PeerCredentials? caller, Socket client, AccessDecision decision)
+    {
+        var from = Describe(caller, client, request.Token is not null);
+        if (decision.IsAllowed)
+            log.LogInformation("gateway {Op} {Image} from {Caller}: allowed", request.Op, request.Image ?? "-", from);
+        else
+            log.LogWarning("gateway {Op} {Image} from {Caller}: refused: {Reason}", request.Op, request.Image ?? "-", from, decision.Refusal);
+    }
+
+    private void LogMalformed(PeerCredentials? caller, Socket client) =>
+        log.LogWarning("gateway: malformed request from {Caller}", Describe(caller, client, tokenSent: false));
+
+    private static string Describe(PeerCredentials? caller, Socket client, bool tokenSent) =>
+        caller is not null
+            ? caller.ToString()
+            : $"tcp {(client.RemoteEndPoint as IPEndPoint)?.ToString() ?? "?"} ({(tokenSent ? "token sent" : "no token")})";
 }
 
 /// <summary>Registry key of the PullManager actor.</summary>

@@ -1,12 +1,14 @@
-using PullCluster.Core.Store;
-
 namespace PullCluster.Host;
 
 /// <summary>The node's command line: flags win over environment variables, which win over config/pullcluster.conf.</summary>
+/// <param name="Socket">The unix socket's path; null: the default for the user the node runs as (see SocketPaths).</param>
+/// <param name="Tcp">HOST:PORT to accept TCP requests on (remote administration, admin token required); null: none.</param>
+/// <param name="TokenFile">The admin token's file; null: pullcluster.access.token-file, else no token.</param>
 /// <param name="RemoteTlsPassword">The certificate's password, only from the environment: a flag would show it to every user in ps.</param>
 public sealed record NodeOptions(
-    string NodeHost,
-    int NodePort,
+    string? Socket,
+    TcpAddress? Tcp,
+    string? TokenFile,
     string? Store,
     string? ConfigFile,
     string? Remote,
@@ -15,11 +17,11 @@ public sealed record NodeOptions(
     string? RemoteTlsCa = null,
     string? RemoteTlsPassword = null)
 {
-    public const string DefaultNode = "127.0.0.1:9110";
-
     public static NodeOptions Parse(string[] args)
     {
+        string? socket = Environment.GetEnvironmentVariable("PULLCLUSTER_SOCKET");
         string? node = Environment.GetEnvironmentVariable("PULLCLUSTER_NODE");
+        string? tokenFile = Environment.GetEnvironmentVariable("PULLCLUSTER_TOKEN_FILE");
         string? store = Environment.GetEnvironmentVariable("PULLCLUSTER_STORE");
         string? config = Environment.GetEnvironmentVariable("PULLCLUSTER_CONFIG");
         string? remote = Environment.GetEnvironmentVariable("PULLCLUSTER_REMOTE");
@@ -32,7 +34,9 @@ public sealed record NodeOptions(
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
             {
+                case "--socket": socket = Value(); break;
                 case "--node": node = Value(); break;
+                case "--token-file": tokenFile = Value(); break;
                 case "--store": store = Value(); break;
                 case "--config": config = Value(); break;
                 case "--remote": remote = Value(); break;
@@ -44,8 +48,11 @@ public sealed record NodeOptions(
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
-        var (host, port) = SplitHostPort(string.IsNullOrEmpty(node) ? DefaultNode : node);
-        return new NodeOptions(host, port, NullIfEmpty(store), NullIfEmpty(config), NullIfEmpty(remote), NullIfEmpty(postgres),
+        return new NodeOptions(
+            NullIfEmpty(socket) is { } s ? Path.GetFullPath(s) : null,
+            NullIfEmpty(node) is { } n ? TcpAddress.Parse(n) : null,
+            NullIfEmpty(tokenFile) is { } t ? Path.GetFullPath(t) : null,
+            NullIfEmpty(store), NullIfEmpty(config), NullIfEmpty(remote), NullIfEmpty(postgres),
             NullIfEmpty(tlsCertificate), NullIfEmpty(tlsCa), NullIfEmpty(tlsPassword));
     }
 
@@ -60,10 +67,16 @@ public sealed record NodeOptions(
     }
 
     public const string Usage = """
-        usage: pullcluster-node [--node HOST:PORT] [--store DIR] [--config FILE] [--postgres CONNSTR]
-                                [--remote HOST:PORT [--remote-tls-cert FILE --remote-tls-ca FILE]]
+        usage: pullcluster-node [--socket PATH] [--node HOST:PORT --token-file FILE] [--store DIR] [--config FILE]
+                                [--postgres CONNSTR] [--remote HOST:PORT [--remote-tls-cert FILE --remote-tls-ca FILE]]
 
-          --node HOST:PORT       where the CLI reaches this node (env PULLCLUSTER_NODE, default 127.0.0.1:9110)
+          --socket PATH          the unix socket the CLI talks to (env PULLCLUSTER_SOCKET; default
+                                 /run/pullcluster/pullcluster.sock as root, else $XDG_RUNTIME_DIR/pullcluster/pullcluster.sock,
+                                 else run/pullcluster.sock in the store); mode 0660, group pullcluster.access.group
+          --node HOST:PORT       also accept requests over TCP there, for remote administration; every TCP request must
+                                 carry the admin token (env PULLCLUSTER_NODE; default: no TCP)
+          --token-file FILE      the admin token for TCP requests (env PULLCLUSTER_TOKEN_FILE, or
+                                 pullcluster.access.token-file); required when --node is not a loopback address
           --store DIR            the store directory (env PULLCLUSTER_STORE, default ~/.local/share/pullcluster)
           --config FILE          extra HOCON configuration over config/pullcluster.conf (env PULLCLUSTER_CONFIG)
           --postgres CONNSTR     keep the journal in PostgreSQL (Npgsql connection string; env PULLCLUSTER_POSTGRES);
@@ -75,6 +88,25 @@ public sealed record NodeOptions(
           --remote-tls-ca FILE   PEM CA certificates: only peers presenting a certificate they issued can send
                                  messages (env PULLCLUSTER_REMOTE_TLS_CA)
         """;
+}
+
+/// <summary>An IP address (or localhost) and port for the TCP gateway.</summary>
+public sealed record TcpAddress(System.Net.IPAddress Address, int Port, string Text)
+{
+    public static TcpAddress Parse(string value)
+    {
+        var (host, port) = NodeOptions.SplitHostPort(value);
+        var address = host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            ? System.Net.IPAddress.Loopback
+            : System.Net.IPAddress.TryParse(host, out var ip)
+                ? ip
+                : throw new ArgumentException($"invalid TCP address '{value}': the host must be an IP address or localhost");
+        return new TcpAddress(address, port, value);
+    }
+
+    public bool IsLoopback => System.Net.IPAddress.IsLoopback(Address);
+
+    public override string ToString() => Text;
 }
 
 public sealed class HelpRequested : Exception;

@@ -4,7 +4,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PullCluster.Actors;
+using PullCluster.Core.Access;
+using PullCluster.Core.Gateway;
 using PullCluster.Host;
+using PullCluster.Host.Access;
 
 NodeOptions options;
 try
@@ -43,6 +46,34 @@ using var remoteCredentials = remote;
 config = NodeConfig.WithoutSecrets(config);
 var settings = PullClusterSettings.FromConfig(config, options.Store);
 if (options.Postgres is { } postgres) settings = settings with { Journal = settings.JournalOrDefault with { PostgresConnectionString = postgres } };
+
+var tokenFile = NodeAccess.TokenFile(config, options);
+AccessPolicy policy;
+try
+{
+    policy = NodeAccess.Load(config, tokenFile);
+}
+catch (FormatException e)
+{
+    Console.Error.WriteLine($"pullcluster-node: {e.Message}");
+    return 1;
+}
+// Loopback TCP without a token is harmless (it refuses every request); anywhere else it would be an open door.
+if (options.Tcp is { IsLoopback: false } exposed && policy.Token is null)
+{
+    Console.Error.WriteLine(
+        $"pullcluster-node: refusing to listen on {exposed}, which is not a loopback address, without an admin token: " +
+        "anyone who reaches it could command this node; pass --token-file FILE (or set PULLCLUSTER_TOKEN_FILE, or pullcluster.access.token-file)");
+    return 1;
+}
+var socketPath = options.Socket ?? (policy.NodeUid == 0
+    ? SocketPaths.Root
+    : SocketPaths.ForUser(Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR"), settings.StoreRoot));
+if (SocketPaths.CheckLength(socketPath) is { } tooLong)
+{
+    Console.Error.WriteLine($"pullcluster-node: {tooLong}");
+    return 2;
+}
 using var services = new NodeServices(settings);
 using var storeLock = StoreLock.Acquire(services.Layout);
 if (storeLock is null)
@@ -59,6 +90,8 @@ builder.Logging.AddSimpleConsole(o =>
     o.TimestampFormat = "HH:mm:ss.fff ";
 });
 builder.Services.AddSingleton(options);
+using var listeners = new GatewayListeners(socketPath, options.Tcp, policy);
+builder.Services.AddSingleton(listeners);
 builder.Services.AddAkka("pullcluster", (akka, _) =>
 {
     akka.AddHocon(config.WithFallback(PullNode.AkkaConfig(settings)), HoconAddMode.Prepend)
@@ -74,6 +107,16 @@ builder.Services.AddHostedService<GatewayServer>();
 
 var host = builder.Build();
 var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PullCluster");
+try
+{
+    listeners.Open(log);
+}
+catch (NodeSocketException e)
+{
+    Console.Error.WriteLine($"pullcluster-node: {e.Message}");
+    return 1;
+}
+NodeAccess.Describe(policy, tokenFile, socketPath, options.Tcp, log);
 log.LogInformation("store {Store}; journal {Journal}; {Downloads} concurrent downloads, {Cpu} concurrent unpacks, layer sync {Sync}",
     settings.StoreRoot, settings.JournalOrDefault.IsPostgres ? "PostgreSQL" : "SQLite", settings.MaxConcurrentDownloads,
     settings.MaxConcurrentCpuJobs, settings.SyncLayers ? "on" : "off");

@@ -9,7 +9,10 @@ public static class NodeCommands
 {
     public static int Start(CliArguments args, CliEnvironment env, TextWriter stdout, TextWriter stderr)
     {
-        if (!new NodeLauncher(args.Node, args.Store, env, stderr).EnsureRunning())
+        if (args.Node is not UnixSocketEndpoint socket)
+            throw new CliFailure(
+                $"'node start' starts a node on a unix socket (--socket PATH); a TCP node ({args.Node}) is started where it runs, with pullcluster-node --node HOST:PORT --token-file FILE");
+        if (!new NodeLauncher(socket, args.Store, env, stderr).EnsureRunning())
             stdout.WriteLine($"node at {args.Node} is already running");
         return 0;
     }
@@ -22,9 +25,9 @@ public static class NodeCommands
         return 0;
     }
 
-    public static int Status(CliArguments args, TextWriter stdout)
+    public static int Status(CliArguments args, string? token, TextWriter stdout)
     {
-        new GatewayClient(args.Node, TimeSpan.FromSeconds(5)).Send(new GatewayRequest(GatewayOps.Ping), "ping", GatewayKinds.Ok);
+        new GatewayClient(args.Node, token, TimeSpan.FromSeconds(5)).Send(new GatewayRequest(GatewayOps.Ping), "ping", GatewayKinds.Ok);
         stdout.WriteLine($"node at {args.Node} is running");
         return 0;
     }

@@ -9,10 +9,14 @@ namespace PullCluster.Cmd.Connection;
 /// One request per connection, as the gateway expects: send the request as a JSON line, then read reply
 /// lines, handing progress to the caller, until the final one.
 /// </summary>
+/// <param name="token">The admin token, added to every request sent over TCP; never sent to a unix socket.</param>
 /// <param name="replyTimeout">How long to wait for each reply line; null waits as long as the node keeps the
 /// connection open, which a long pull needs.</param>
-public sealed class GatewayClient(NodeAddress node, TimeSpan? replyTimeout = null)
+public sealed class GatewayClient(NodeEndpoint node, string? token = null, TimeSpan? replyTimeout = null)
 {
+    /// <summary>The group that the node's socket belongs to unless its configuration names another.</summary>
+    public const string AccessGroup = "pullcluster";
+
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
     /// <param name="activity">Names the request in errors, e.g. "pull" or "removal of alpine".</param>
@@ -23,7 +27,7 @@ public sealed class GatewayClient(NodeAddress node, TimeSpan? replyTimeout = nul
         using var socket = Connect();
         if (replyTimeout is { } timeout) socket.ReceiveTimeout = (int)timeout.TotalMilliseconds;
         using var stream = new NetworkStream(socket, ownsSocket: false);
-        Write(stream, request, activity);
+        Write(stream, node is NodeAddress ? request with { Token = token } : request, activity);
 
         var reader = new ReplyLineReader(stream);
         while (ReadLine(reader, activity) is { } line)
@@ -46,7 +50,41 @@ public sealed class GatewayClient(NodeAddress node, TimeSpan? replyTimeout = nul
         throw new CliFailure($"node {node} closed the connection before the {activity} finished");
     }
 
-    private Socket Connect()
+    private Socket Connect() => node switch
+    {
+        UnixSocketEndpoint unix => ConnectUnix(unix),
+        NodeAddress tcp => ConnectTcp(tcp),
+        _ => throw new InvalidOperationException($"unknown node endpoint {node}"),
+    };
+
+    /// <summary>
+    /// A unix socket connect is answered by the kernel at once: refused, or no file there, means no node (one may
+    /// be started); permission denied means the socket's mode keeps this user out, and no node of its own may
+    /// take the socket's place.
+    /// </summary>
+    private static Socket ConnectUnix(UnixSocketEndpoint unix)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Connect(new UnixDomainSocketEndPoint(unix.Path));
+            return socket;
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw e.SocketErrorCode switch
+            {
+                SocketError.AccessDenied =>
+                    new CliFailure($"permission denied connecting to {unix.Path}: add the user to group '{AccessGroup}'"),
+                SocketError.ConnectionRefused => new NodeUnreachableException(unix, "connection refused"),
+                SocketError.AddressNotAvailable => new NodeUnreachableException(unix, "no socket there"),
+                _ => new CliFailure($"cannot connect to node {unix}: {e.Message}"),
+            };
+        }
+    }
+
+    private static Socket ConnectTcp(NodeAddress node)
     {
         IPAddress[] addresses;
         try
@@ -87,7 +125,7 @@ public sealed class GatewayClient(NodeAddress node, TimeSpan? replyTimeout = nul
         }
 
         if (last is null || last.SocketErrorCode == SocketError.ConnectionRefused)
-            throw new NodeUnreachableException(node);
+            throw new NodeUnreachableException(node, "connection refused");
         throw new CliFailure($"cannot connect to node {node}: {last.Message}");
     }
 

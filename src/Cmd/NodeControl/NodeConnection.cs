@@ -4,10 +4,11 @@ using PullCluster.Core.Gateway;
 
 namespace PullCluster.Cmd.NodeControl;
 
-/// <summary>Sends requests to the node, starting a local one first when nothing listens on a loopback address.</summary>
-public sealed class NodeConnection(NodeAddress node, string store, CliEnvironment env, TextWriter stderr)
+/// <summary>Sends requests to the node, starting one on the unix socket first when nothing answers there.
+/// A node reached over TCP is someone else's to run, and is never started.</summary>
+public sealed class NodeConnection(NodeEndpoint node, string? token, string store, CliEnvironment env, TextWriter stderr)
 {
-    private readonly GatewayClient client = new(node);
+    private readonly GatewayClient client = new(node, token);
 
     public GatewayReply Send(
         GatewayRequest request, string activity, string expectedKind, Action<PullProgressDto>? onProgress = null)
@@ -16,9 +17,9 @@ public sealed class NodeConnection(NodeAddress node, string store, CliEnvironmen
         {
             return client.Send(request, activity, expectedKind, onProgress);
         }
-        catch (NodeUnreachableException) when (node.IsLoopback)
+        catch (NodeUnreachableException) when (node is UnixSocketEndpoint socket)
         {
-            new NodeLauncher(node, store, env, stderr).EnsureRunning();
+            new NodeLauncher(socket, store, env, stderr).EnsureRunning();
             return client.Send(request, activity, expectedKind, onProgress);
         }
     }

@@ -4,8 +4,8 @@ using PullCluster.Cmd.Parsing;
 
 namespace PullCluster.Cmd.NodeControl;
 
-/// <summary>Starts a node for a store on a loopback address when none answers there.</summary>
-public sealed class NodeLauncher(NodeAddress node, string store, CliEnvironment env, TextWriter stderr)
+/// <summary>Starts a node for a store on a unix socket when none answers there.</summary>
+public sealed class NodeLauncher(UnixSocketEndpoint node, string store, CliEnvironment env, TextWriter stderr)
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
@@ -23,8 +23,6 @@ public sealed class NodeLauncher(NodeAddress node, string store, CliEnvironment 
     /// <returns>True when this call started the node; false when one was answering already.</returns>
     public bool EnsureRunning()
     {
-        if (!node.IsLoopback)
-            throw new CliFailure($"no node answers at {node}, and only a node on a loopback address is started on demand");
         try
         {
             Directory.CreateDirectory(store);
@@ -75,8 +73,10 @@ public sealed class NodeLauncher(NodeAddress node, string store, CliEnvironment 
             UseShellExecute = false,
             WorkingDirectory = store,
         };
-        foreach (var arg in new[] { "-c", SpawnScript, "sh", files.Log, binary, "--node", node.ToString(), "--store", store })
+        foreach (var arg in new[] { "-c", SpawnScript, "sh", files.Log, binary, "--socket", node.Path, "--store", store })
             start.ArgumentList.Add(arg);
+        // This CLI chose the socket; a TCP address in its environment is not the started node's to open.
+        start.Environment.Remove(CliEnvironment.NodeVariable);
         try
         {
             return Process.Start(start) ?? throw new CliFailure($"cannot start node {binary}");

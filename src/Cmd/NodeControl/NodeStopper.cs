@@ -15,7 +15,7 @@ public static partial class NodeStopper
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
 
     /// <returns>The pid that was stopped, or null when no node started for this store was running.</returns>
-    public static int? Stop(NodeAddress node, string store)
+    public static int? Stop(NodeEndpoint node, string store)
     {
         var files = new StoreFiles(store);
         if (ReadPid(files.Pid) is not { } pid || !RunsForStore(pid, store))

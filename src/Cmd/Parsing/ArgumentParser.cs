@@ -12,7 +12,9 @@ public static class ArgumentParser
 {
     private sealed class Options
     {
+        public string? Socket;
         public string? Node;
+        public string? TokenFile;
         public string? Store;
         public string? Platform;
         public bool Json;
@@ -37,15 +39,19 @@ public static class ArgumentParser
             operands = CheckOperands(command, topic, operands, env);
         }
 
+        var store = command is CommandKind.Help or CommandKind.Version ? "" : ResolveStore(options.Store, env);
         return new CliArguments(
             command,
             operands,
-            ResolveNode(options.Node, env),
-            command is CommandKind.Help or CommandKind.Version ? "" : ResolveStore(options.Store, env),
+            ResolveEndpoint(options, env, store),
+            store,
             options.Platform is null ? null : NormalizePlatform(options.Platform),
             options.Json,
             options.Quiet,
-            command == CommandKind.Help ? topic : "");
+            command == CommandKind.Help ? topic : "",
+            (options.TokenFile ?? env.Get(CliEnvironment.TokenFileVariable)) is { } tokenFile
+                ? Path.GetFullPath(tokenFile, env.CurrentDirectory)
+                : null);
     }
 
     private static void ReadTokens(IReadOnlyList<string> args, Options options, List<string> words)
@@ -69,7 +75,9 @@ public static class ArgumentParser
             var inline = equals > 0 ? token[(equals + 1)..] : null;
             switch (name)
             {
+                case "--socket": options.Socket = Value(args, ref i, name, inline); break;
                 case "--node": options.Node = Value(args, ref i, name, inline); break;
+                case "--token-file": options.TokenFile = Value(args, ref i, name, inline); break;
                 case "--store": options.Store = Value(args, ref i, name, inline); break;
                 case "--platform":
                     options.Platform = Value(args, ref i, name, inline);
@@ -207,18 +215,32 @@ public static class ArgumentParser
                 $"'{topic}' takes {string.Join(' ', names)}, got unexpected '{string.Join(' ', operands.Skip(names.Length))}'");
     }
 
-    private static NodeAddress ResolveNode(string? option, CliEnvironment env)
+    /// <summary>
+    /// --socket or --node (not both), else PULLCLUSTER_SOCKET or PULLCLUSTER_NODE (not both), else the default
+    /// socket: the unix socket unless TCP is asked for by name.
+    /// </summary>
+    private static NodeEndpoint ResolveEndpoint(Options options, CliEnvironment env, string store)
     {
-        var (value, source) = option is not null
-            ? (option, "--node")
-            : env.Get(CliEnvironment.NodeVariable) is { } fromEnv
-                ? (fromEnv, CliEnvironment.NodeVariable)
-                : (null, null);
-        if (value is null) return NodeAddress.Default;
-        return NodeAddress.TryParse(value, out var address)
+        if (options.Socket is not null && options.Node is not null)
+            throw new UsageException("--socket and --node exclude each other: a node is reached on its unix socket or over TCP");
+        if (options.Socket is { } socket) return Socket(socket, env);
+        if (options.Node is { } node) return Address(node, "--node");
+        var (fromSocket, fromNode) = (env.Get(CliEnvironment.SocketVariable), env.Get(CliEnvironment.NodeVariable));
+        if (fromSocket is not null && fromNode is not null)
+            throw new UsageException(
+                $"{CliEnvironment.SocketVariable} and {CliEnvironment.NodeVariable} are both set; unset one, or pass --socket or --node");
+        if (fromSocket is not null) return Socket(fromSocket, env);
+        if (fromNode is not null) return Address(fromNode, CliEnvironment.NodeVariable);
+        return new UnixSocketEndpoint(env.DefaultSocket(store));
+    }
+
+    private static UnixSocketEndpoint Socket(string path, CliEnvironment env) =>
+        new(Path.GetFullPath(path, env.CurrentDirectory));
+
+    private static NodeAddress Address(string value, string source) =>
+        NodeAddress.TryParse(value, out var address)
             ? address
             : throw new UsageException($"invalid node address '{value}' (from {source}): expected HOST:PORT");
-    }
 
     private static string ResolveStore(string? option, CliEnvironment env)
     {

@@ -7,8 +7,12 @@ public static class Usage
 
 
         Global options (anywhere on the line):
-          --node HOST:PORT   the node's gateway (env PULLCLUSTER_NODE, default 127.0.0.1:9110)
-          --store DIR        the node's store, used when a local node is started on demand
+          --socket PATH      the node's unix socket (env PULLCLUSTER_SOCKET; default /run/pullcluster/pullcluster.sock
+                             when it exists or for root, else $XDG_RUNTIME_DIR/pullcluster/pullcluster.sock)
+          --node HOST:PORT   reach the node over TCP instead, for remote administration (env PULLCLUSTER_NODE);
+                             needs the node's admin token
+          --token-file FILE  the admin token for --node (env PULLCLUSTER_TOKEN_FILE)
+          --store DIR        the node's store, used when a node is started on demand on the socket
                              (env PULLCLUSTER_STORE, default $XDG_DATA_HOME/pullcluster or ~/.local/share/pullcluster)
           -h, --help         show help
           --version          show the version
@@ -20,7 +24,7 @@ public static class Usage
             Usage: pullcluster COMMAND [OPTIONS]
 
             Pulls container images through a PullCluster node, which fetches every blob once however many
-            pulls ask for it. A node on this machine is started on demand when none answers.
+            pulls ask for it. A node on this machine is started on demand when none answers on the socket.
 
             Commands:
               pull IMAGE            pull an image
@@ -100,9 +104,9 @@ public static class Usage
             Usage: pullcluster node start|stop|status
 
             Commands:
-              start    start a node for --store at --node (loopback addresses only) unless one answers
+              start    start a node for --store on --socket unless one answers there
               stop     stop the node that pullcluster started for --store
-              status   ask the node at --node whether it answers
+              status   ask the node (on --socket, or at --node) whether it answers
             """ + GlobalOptions,
         ["version"] = """
             Usage: pullcluster version

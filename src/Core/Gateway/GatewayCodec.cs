@@ -19,12 +19,13 @@ public static class GatewayCodec
             .String("image", request.Image)
             .String("platform", request.Platform)
             .String("dir", request.Dir)
+            .String("token", request.Token)
             .EndObject().ToUtf8Line();
 
     public static GatewayRequest DecodeRequest(ReadOnlySpan<byte> utf8)
     {
         var reader = Start(utf8, "request");
-        string? op = null, image = null, platform = null, dir = null;
+        string? op = null, image = null, platform = null, dir = null, token = null;
         while (NextMember(ref reader) is { } name)
         {
             switch (name)
@@ -33,11 +34,12 @@ public static class GatewayCodec
                 case "image": image = ReadString(ref reader, name); break;
                 case "platform": platform = ReadString(ref reader, name); break;
                 case "dir": dir = ReadString(ref reader, name); break;
+                case "token": token = ReadString(ref reader, name); break;
                 default: reader.Skip(); break;
             }
         }
         End(ref reader, "request");
-        return new GatewayRequest(Required(op, "op", "request"), image, platform, dir);
+        return new GatewayRequest(Required(op, "op", "request"), image, platform, dir, token);
     }
 
     /// <summary>The reply as one line of the gateway's stream, line break included.</summary>

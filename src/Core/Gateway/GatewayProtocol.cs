@@ -1,6 +1,7 @@
 namespace PullCluster.Core.Gateway;
 
-// The node's command gateway: a TCP socket on --node HOST:PORT (default 127.0.0.1:9110, as pbm's).
+// The node's command gateway: a unix socket (--socket PATH; /run/pullcluster/pullcluster.sock for a root
+// node), and TCP on --node HOST:PORT only when asked, for remote administration with an admin token.
 // One connection carries one request, sent as a single JSON line, and the node answers with a stream of
 // JSON lines ending in a line whose Kind is "result", "images", "ok" or "error". Each request is turned
 // into the same actor messages (PullImage → progress → result) an in-process caller sends; the gateway
@@ -42,11 +43,18 @@ public static class LayerStates
 
 /// <param name="Platform">os/arch[/variant]: the platform to pull, or the platform's record an image op acts on
 /// (for "images", the platform to list); null lets the node choose as the message API does.</param>
+/// <param name="Token">The admin token, sent over TCP only; the unix socket trusts the caller's credentials instead.</param>
 public sealed record GatewayRequest(
     string Op,
     string? Image = null,
     string? Platform = null,
-    string? Dir = null);
+    string? Dir = null,
+    string? Token = null)
+{
+    /// <summary>Without the token's text: requests are logged and put in error messages, the token never is.</summary>
+    public override string ToString() =>
+        $"GatewayRequest {{ Op = {Op}, Image = {Image}, Platform = {Platform}, Dir = {Dir}, Token = {(Token is null ? "none" : "(redacted)")} }}";
+}
 
 public sealed record LayerProgressDto(string Digest, long Size, long Done, string State);
 

@@ -13,13 +13,13 @@ public class ArgumentParserSpecs
         Assert.Throws<UsageException>(() => Parse(line, env)).Message;
 
     [Fact]
-    public void Pull_takes_the_image_and_defaults_to_the_local_node_and_the_home_store()
+    public void Pull_takes_the_image_and_defaults_to_the_users_socket_and_the_home_store()
     {
-        var args = Parse("pull alpine:3.20");
+        var args = Parse("pull alpine:3.20", TestEnvironment.With(("XDG_RUNTIME_DIR", "/run/user/1000")));
 
         Assert.Equal(CommandKind.Pull, args.Command);
         Assert.Equal(["alpine:3.20"], args.Operands);
-        Assert.Equal(new NodeAddress("127.0.0.1", 9110), args.Node);
+        Assert.Equal(new UnixSocketEndpoint("/run/user/1000/pullcluster/pullcluster.sock"), args.Node);
         Assert.Equal("/home/builder/.local/share/pullcluster", args.Store);
         Assert.Null(args.Platform);
         Assert.False(args.Json);
@@ -69,8 +69,61 @@ public class ArgumentParserSpecs
 
         var args = Parse("image ls", env);
 
-        Assert.Equal(NodeAddress.Default, args.Node);
+        Assert.Equal(new UnixSocketEndpoint("/home/builder/.local/share/pullcluster/run/pullcluster.sock"), args.Node);
         Assert.Equal("/home/builder/.local/share/pullcluster", args.Store);
+    }
+
+    [Fact]
+    public void The_hosts_root_node_is_the_default_when_its_socket_exists()
+    {
+        var env = TestEnvironment.With(("XDG_RUNTIME_DIR", "/run/user/1000")) with
+        {
+            PathExists = path => path == "/run/pullcluster/pullcluster.sock",
+        };
+
+        Assert.Equal(new UnixSocketEndpoint("/run/pullcluster/pullcluster.sock"), Parse("image ls", env).Node);
+    }
+
+    [Fact]
+    public void Root_defaults_to_the_hosts_root_node_even_before_it_runs()
+    {
+        var env = TestEnvironment.With(("XDG_RUNTIME_DIR", "/run/user/0")) with { IsRoot = true };
+
+        Assert.Equal(new UnixSocketEndpoint("/run/pullcluster/pullcluster.sock"), Parse("image ls", env).Node);
+    }
+
+    [Fact]
+    public void A_socket_option_or_variable_is_made_absolute()
+    {
+        Assert.Equal(new UnixSocketEndpoint("/work/here/run/pc.sock"), Parse("image ls --socket run/pc.sock").Node);
+        Assert.Equal(new UnixSocketEndpoint("/srv/pc.sock"),
+            Parse("image ls", TestEnvironment.With(("PULLCLUSTER_SOCKET", "/srv/pc.sock"))).Node);
+    }
+
+    [Fact]
+    public void An_option_for_one_transport_wins_over_a_variable_for_the_other()
+    {
+        Assert.Equal(new UnixSocketEndpoint("/srv/pc.sock"),
+            Parse("image ls --socket /srv/pc.sock", TestEnvironment.With(("PULLCLUSTER_NODE", "10.1.2.3:7000"))).Node);
+        Assert.Equal(new NodeAddress("10.1.2.3", 7000),
+            Parse("image ls --node 10.1.2.3:7000", TestEnvironment.With(("PULLCLUSTER_SOCKET", "/srv/pc.sock"))).Node);
+    }
+
+    [Fact]
+    public void Both_transports_at_once_are_rejected()
+    {
+        Assert.Contains("--socket and --node exclude each other", Rejected("image ls --socket /s --node 10.1.2.3:7000"));
+        Assert.Contains("PULLCLUSTER_SOCKET and PULLCLUSTER_NODE are both set",
+            Rejected("image ls", TestEnvironment.With(("PULLCLUSTER_SOCKET", "/s"), ("PULLCLUSTER_NODE", "10.1.2.3:7000"))));
+    }
+
+    [Fact]
+    public void The_token_file_comes_from_the_option_or_the_environment_and_is_made_absolute()
+    {
+        Assert.Equal("/work/here/admin.token", Parse("image rm x --node 10.1.2.3:7000 --token-file admin.token").TokenFile);
+        Assert.Equal("/etc/pc/token",
+            Parse("image rm x --node 10.1.2.3:7000", TestEnvironment.With(("PULLCLUSTER_TOKEN_FILE", "/etc/pc/token"))).TokenFile);
+        Assert.Null(Parse("image rm x --node 10.1.2.3:7000").TokenFile);
     }
 
     [Fact]
@@ -152,7 +205,7 @@ public class ArgumentParserSpecs
     [Fact]
     public void Help_works_without_any_home_directory()
     {
-        var env = new CliEnvironment(_ => null, "/");
+        var env = new CliEnvironment(_ => null, "/", IsRoot: false, PathExists: _ => false);
 
         Assert.Equal(CommandKind.Help, ArgumentParser.Parse(["--help"], env).Command);
     }
@@ -198,17 +251,15 @@ public class ArgumentParserSpecs
     }
 
     [Theory]
-    [InlineData("127.0.0.1:9110", "127.0.0.1", 9110, true)]
-    [InlineData("localhost:1", "localhost", 1, true)]
-    [InlineData("[::1]:9110", "::1", 9110, true)]
-    [InlineData("127.4.5.6:80", "127.4.5.6", 80, true)]
-    [InlineData("build-7.example:9110", "build-7.example", 9110, false)]
-    [InlineData("[fd00::5]:9110", "fd00::5", 9110, false)]
-    public void Node_addresses_parse_and_know_whether_they_are_loopback(string text, string host, int port, bool loopback)
+    [InlineData("127.0.0.1:9110", "127.0.0.1", 9110)]
+    [InlineData("localhost:1", "localhost", 1)]
+    [InlineData("[::1]:9110", "::1", 9110)]
+    [InlineData("build-7.example:9110", "build-7.example", 9110)]
+    [InlineData("[fd00::5]:9110", "fd00::5", 9110)]
+    public void Node_addresses_parse_and_print_back(string text, string host, int port)
     {
         Assert.True(NodeAddress.TryParse(text, out var address));
         Assert.Equal(new NodeAddress(host, port), address);
-        Assert.Equal(loopback, address.IsLoopback);
         Assert.Equal(text, address.ToString());
     }
 

@@ -38,10 +38,10 @@ public sealed class CliAppSpecs : IDisposable
         using var node = new FaultyNode(
             ["""{"kind":"progress","progress":{"image":"alpine","layers":[{"digest":"sha256:ab12cd34ef56aa","size":10,"done":0,"state":"Waiting"}]}}"""]);
 
-        Assert.Equal(CliApp.Failed, Run($"pull alpine --node {node.Address}"));
+        Assert.Equal(CliApp.Failed, Run($"pull alpine {node.Option}"));
 
         Assert.Equal("ab12cd34ef56: Waiting\n", stdout.ToString());
-        Assert.Equal([$"pullcluster: node {node.Address} closed the connection before the pull finished"], ErrorLines);
+        Assert.Equal([$"pullcluster: node {node.Endpoint} closed the connection before the pull finished"], ErrorLines);
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class CliAppSpecs : IDisposable
         using var node = new FaultyNode(
             ["""{"kind":"result","result":{"image":"alpine:3.20","manifestDigest":"sha256:aa","configDigest":"sha256:bb","platform":"linux/amd64","chainIds":["sha256:cc"],"bytesFetched":10,"bytesShared":0,"bytesReused":0,"seconds":0.5}}"""]);
 
-        Assert.Equal(0, Run($"pull alpine:3.20 --json --node {node.Address}"));
+        Assert.Equal(0, Run($"pull alpine:3.20 --json {node.Option}"));
 
         Assert.Equal(
             """{"image":"alpine:3.20","manifestDigest":"sha256:aa","configDigest":"sha256:bb","platform":"linux/amd64","chainIds":["sha256:cc"],"bytesFetched":10,"bytesShared":0,"bytesReused":0,"seconds":0.5}""" + "\n",
@@ -60,12 +60,12 @@ public sealed class CliAppSpecs : IDisposable
     [Fact]
     public void A_node_that_dies_on_start_is_reported_with_its_log()
     {
-        var port = FaultyNode.ClosedPort();
+        var socket = Path.Combine(store, "node.sock");
 
-        Assert.Equal(CliApp.Failed, Run($"image ls --node 127.0.0.1:{port}", ("PULLCLUSTER_NODE_BIN", "/bin/false")));
+        Assert.Equal(CliApp.Failed, Run($"image ls --socket {socket}", ("PULLCLUSTER_NODE_BIN", "/bin/false")));
 
         Assert.Equal(
-            [$"pullcluster: node /bin/false exited with code 1 before answering at 127.0.0.1:{port}; see {store}/node.log"],
+            [$"pullcluster: node /bin/false exited with code 1 before answering at {socket}; see {store}/node.log"],
             ErrorLines);
         Assert.True(File.Exists(Path.Combine(store, "node.lock")));
     }
@@ -73,13 +73,35 @@ public sealed class CliAppSpecs : IDisposable
     [Fact]
     public void A_missing_node_binary_is_named()
     {
-        var port = FaultyNode.ClosedPort();
+        var socket = Path.Combine(store, "node.sock");
 
-        Assert.Equal(CliApp.Failed, Run($"image ls --node 127.0.0.1:{port}", ("PULLCLUSTER_NODE_BIN", "/nonexistent/pullcluster-node")));
+        Assert.Equal(CliApp.Failed, Run($"image ls --socket {socket}", ("PULLCLUSTER_NODE_BIN", "/nonexistent/pullcluster-node")));
 
         Assert.Equal(
-            [$"pullcluster: no node answers at 127.0.0.1:{port}; cannot start a node: PULLCLUSTER_NODE_BIN=/nonexistent/pullcluster-node is not a file"],
+            [$"pullcluster: no node answers at {socket}; cannot start a node: PULLCLUSTER_NODE_BIN=/nonexistent/pullcluster-node is not a file"],
             ErrorLines);
+    }
+
+    [Fact]
+    public void No_node_is_started_for_a_tcp_address()
+    {
+        var port = FaultyNode.ClosedPort();
+
+        Assert.Equal(CliApp.Failed, Run($"image ls --node 127.0.0.1:{port}", ("PULLCLUSTER_NODE_BIN", "/bin/false")));
+
+        Assert.Equal([$"pullcluster: no node answers at 127.0.0.1:{port} (connection refused)"], ErrorLines);
+        Assert.False(Directory.Exists(store));
+    }
+
+    [Fact]
+    public void An_unreadable_token_file_is_named_before_anything_is_sent()
+    {
+        using var node = new FaultyNode(["""{"kind":"ok"}"""], tcp: true);
+
+        Assert.Equal(CliApp.Failed, Run($"image rm x {node.Option} --token-file /nonexistent/token"));
+
+        Assert.Single(ErrorLines);
+        Assert.StartsWith("pullcluster: cannot read the admin token file /nonexistent/token: ", ErrorLines[0]);
     }
 
     public void Dispose()

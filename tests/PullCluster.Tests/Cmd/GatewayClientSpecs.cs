@@ -1,6 +1,8 @@
+using System.Net.Sockets;
 using PullCluster.Cmd;
 using PullCluster.Cmd.Connection;
 using PullCluster.Core.Gateway;
+using PullCluster.Tests.Infrastructure;
 using Xunit;
 
 namespace PullCluster.Tests.Cmd;
@@ -10,8 +12,8 @@ public class GatewayClientSpecs
     private const string ProgressLine =
         """{"kind":"progress","progress":{"image":"alpine","layers":[{"digest":"sha256:ab12cd34ef56aa","size":10,"done":5,"state":"Downloading"}]}}""";
 
-    private static GatewayClient ClientOf(FaultyNode node, TimeSpan? timeout = null) =>
-        new(new NodeAddress("127.0.0.1", node.Port), timeout);
+    private static GatewayClient ClientOf(FaultyNode node, TimeSpan? timeout = null, string? token = null) =>
+        new(node.Endpoint, token, timeout);
 
     [Fact]
     public async Task Sends_one_request_line_in_the_gateway_spelling()
@@ -24,6 +26,26 @@ public class GatewayClientSpecs
     }
 
     [Fact]
+    public async Task Sends_the_admin_token_over_TCP()
+    {
+        using var node = new FaultyNode(["""{"kind":"ok"}"""], tcp: true);
+
+        ClientOf(node, token: "s3cret").Send(new GatewayRequest(GatewayOps.Ping), "ping", GatewayKinds.Ok);
+
+        Assert.Equal("""{"op":"ping","token":"s3cret"}""", await node.RequestLine);
+    }
+
+    [Fact]
+    public async Task Never_sends_the_token_to_a_unix_socket()
+    {
+        using var node = new FaultyNode(["""{"kind":"ok"}"""]);
+
+        ClientOf(node, token: "s3cret").Send(new GatewayRequest(GatewayOps.Ping), "ping", GatewayKinds.Ok);
+
+        Assert.Equal("""{"op":"ping"}""", await node.RequestLine);
+    }
+
+    [Fact]
     public void A_connection_dropped_mid_pull_is_reported_after_the_progress_it_carried()
     {
         using var node = new FaultyNode([ProgressLine]);
@@ -32,7 +54,7 @@ public class GatewayClientSpecs
         var failure = Assert.Throws<CliFailure>(() => ClientOf(node).Send(
             new GatewayRequest(GatewayOps.Pull, "alpine"), "pull", GatewayKinds.Result, progress.Add));
 
-        Assert.Equal($"node 127.0.0.1:{node.Port} closed the connection before the pull finished", failure.Message);
+        Assert.Equal($"node {node.Endpoint} closed the connection before the pull finished", failure.Message);
         var layer = Assert.Single(Assert.Single(progress).Layers);
         Assert.Equal(LayerStates.Downloading, layer.State);
     }
@@ -68,22 +90,22 @@ public class GatewayClientSpecs
         var failure = Assert.Throws<CliFailure>(() => ClientOf(node).Send(
             new GatewayRequest(GatewayOps.Ping), "ping", GatewayKinds.Ok));
 
-        Assert.StartsWith($"node 127.0.0.1:{node.Port} sent an unreadable reply to the ping", failure.Message);
+        Assert.StartsWith($"node {node.Endpoint} sent an unreadable reply to the ping", failure.Message);
     }
 
     [Fact]
     public void A_silent_node_times_out_when_a_reply_timeout_is_set()
     {
-        using var node = new FaultyNode([], hang: true);
+        using var node = new FaultyNode([], hang: true, tcp: true);
 
         var failure = Assert.Throws<CliFailure>(() => ClientOf(node, TimeSpan.FromMilliseconds(200)).Send(
             new GatewayRequest(GatewayOps.Ping), "ping", GatewayKinds.Ok));
 
-        Assert.Equal($"node 127.0.0.1:{node.Port} did not answer the ping within 0.2 s", failure.Message);
+        Assert.Equal($"node {node.Endpoint} did not answer the ping within 0.2 s", failure.Message);
     }
 
     [Fact]
-    public void A_refused_connection_is_told_apart_so_that_a_node_can_be_started()
+    public void A_refused_tcp_connection_is_told_apart()
     {
         var port = FaultyNode.ClosedPort();
 
@@ -91,5 +113,33 @@ public class GatewayClientSpecs
             .Send(new GatewayRequest(GatewayOps.Ping), "ping", GatewayKinds.Ok));
 
         Assert.Equal($"no node answers at 127.0.0.1:{port} (connection refused)", failure.Message);
+    }
+
+    [Fact]
+    public void A_missing_socket_is_told_apart_so_that_a_node_can_be_started()
+    {
+        using var dir = TempDir.Create("no-socket");
+        var path = dir.Combine("node.sock");
+
+        var failure = Assert.Throws<NodeUnreachableException>(() => new GatewayClient(new UnixSocketEndpoint(path))
+            .Send(new GatewayRequest(GatewayOps.Ping), "ping", GatewayKinds.Ok));
+
+        Assert.Equal($"no node answers at {path} (no socket there)", failure.Message);
+    }
+
+    [Fact]
+    public void A_stale_socket_is_told_apart_so_that_a_node_can_be_started()
+    {
+        using var dir = TempDir.Create("stale-socket");
+        var path = dir.Combine("node.sock");
+        // Bound but not listening, as a crashed node's socket file: connecting is refused. (Disposing it would
+        // remove the file.)
+        using var bound = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        bound.Bind(new UnixDomainSocketEndPoint(path));
+
+        var failure = Assert.Throws<NodeUnreachableException>(() => new GatewayClient(new UnixSocketEndpoint(path))
+            .Send(new GatewayRequest(GatewayOps.Ping), "ping", GatewayKinds.Ok));
+
+        Assert.Equal($"no node answers at {path} (connection refused)", failure.Message);
     }
 }

@@ -69,6 +69,40 @@ public sealed class GatewayCodecSpecs
     }
 
     [Fact]
+    public void A_request_carries_its_admin_token_as_the_last_member()
+    {
+        var request = new GatewayRequest(GatewayOps.RemoveImage, "base:1", Token: "s3cret\"token");
+
+        var line = GatewayCodec.EncodeRequestLine(request);
+
+        Assert.Equal("{\"op\":\"rm\",\"image\":\"base:1\",\"token\":\"s3cret\\\"token\"}\n", Text(line));
+        Assert.Equal(request, GatewayCodec.DecodeRequest(line));
+    }
+
+    [Fact]
+    public void A_request_without_a_token_reads_back_without_one()
+    {
+        Assert.Null(GatewayCodec.DecodeRequest("{\"op\":\"images\"}"u8).Token);
+    }
+
+    [Fact]
+    public void A_token_that_is_not_a_string_is_refused()
+    {
+        var e = Assert.Throws<JsonException>(() => GatewayCodec.DecodeRequest("{\"op\":\"rm\",\"token\":42}"u8));
+
+        Assert.Equal("'token' must be a string, found a number", e.Message);
+    }
+
+    [Fact]
+    public void A_request_never_prints_its_token()
+    {
+        var text = new GatewayRequest(GatewayOps.RemoveImage, "base:1", Token: "s3cret").ToString();
+
+        Assert.DoesNotContain("s3cret", text);
+        Assert.Contains("Token = (redacted)", text);
+    }
+
+    [Fact]
     public void A_progress_reply_reads_back_layer_by_layer()
     {
         var reply = GatewayCodec.DecodeReply(GatewayCodec.EncodeReplyLine(new GatewayReply(GatewayKinds.Progress, Progress: Progress)));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -8,8 +7,9 @@ using PullCluster.Core.Gateway;
 namespace PullCluster.Tests.Infrastructure;
 
 /// <summary>
-/// A PullCluster node (<c>dotnet pullcluster-node.dll</c> from the test output) as a separate OS process on
-/// 127.0.0.1:&lt;free port&gt;, driven through its gateway the way the CLI drives it. Its stdout and stderr go to
+/// A PullCluster node (<c>dotnet pullcluster-node.dll</c> from the test output) as a separate OS process with a
+/// unix socket of its own beside its store (and, when asked, TCP on 127.0.0.1:&lt;free port&gt;), driven through
+/// its gateway the way the CLI drives it. Its stdout and stderr go to
 /// <see cref="LogPath"/> and <see cref="Log"/>. It can be killed like a power cut (<see cref="Kill9"/>) or stopped
 /// (<see cref="StopAsync"/>); dispose kills it if it still runs.
 /// </summary>
@@ -24,7 +24,8 @@ public sealed partial class NodeProcess : IAsyncDisposable
     private const string WatchdogScript = """read -r _; kill -9 "$1" 2>/dev/null""";
 
     private static readonly string[] InheritedSettings =
-        ["PULLCLUSTER_FAILPOINT", "PULLCLUSTER_POSTGRES", "PULLCLUSTER_NODE", "PULLCLUSTER_STORE", "PULLCLUSTER_CONFIG", "PULLCLUSTER_REMOTE"];
+        ["PULLCLUSTER_FAILPOINT", "PULLCLUSTER_POSTGRES", "PULLCLUSTER_NODE", "PULLCLUSTER_SOCKET", "PULLCLUSTER_TOKEN_FILE",
+         "PULLCLUSTER_STORE", "PULLCLUSTER_CONFIG", "PULLCLUSTER_REMOTE"];
 
     private readonly Process _process;
     private readonly Process _watchdog;
@@ -35,13 +36,14 @@ public sealed partial class NodeProcess : IAsyncDisposable
     private int? _exitCodeAfterDispose;
     private int _disposed;
 
-    private NodeProcess(Process process, Process watchdog, StreamWriter logFile, string logPath, string store, int port, Stopwatch sinceSpawn)
+    private NodeProcess(Process process, Process watchdog, StreamWriter logFile, string logPath, string store, string socket, int? port, Stopwatch sinceSpawn)
     {
         _process = process;
         _watchdog = watchdog;
         _logFile = logFile;
         LogPath = logPath;
         Store = store;
+        SocketPath = socket;
         Port = port;
         _sinceSpawn = sinceSpawn;
         _pid = process.Id;
@@ -51,7 +53,19 @@ public sealed partial class NodeProcess : IAsyncDisposable
     /// <param name="Postgres">An Npgsql connection string for <c>--postgres</c>; null keeps the journal in SQLite.</param>
     /// <param name="Environment">Extra variables, e.g. PULLCLUSTER_FAILPOINT.</param>
     /// <param name="StartTimeout">How long the gateway may take to answer a ping.</param>
-    public sealed record Options(string? Postgres = null, IReadOnlyDictionary<string, string>? Environment = null, TimeSpan? StartTimeout = null);
+    /// <param name="Tcp">Also listen on TCP, on <paramref name="TcpHost"/>:&lt;free port&gt; (<c>--node</c>); reached on 127.0.0.1.</param>
+    /// <param name="TokenFile">The admin token's file (<c>--token-file</c>).</param>
+    /// <param name="ConfigFile">HOCON over config/pullcluster.conf (<c>--config</c>), e.g. the access groups.</param>
+    /// <param name="Socket">The socket's path; null: a fresh one beside the store.</param>
+    public sealed record Options(
+        string? Postgres = null,
+        IReadOnlyDictionary<string, string>? Environment = null,
+        TimeSpan? StartTimeout = null,
+        bool Tcp = false,
+        string? TokenFile = null,
+        string? ConfigFile = null,
+        string? Socket = null,
+        string TcpHost = "127.0.0.1");
 
     /// <summary>What a gateway request got: the final reply (null when the connection ended without one) and every progress line.</summary>
     public sealed record Outcome(GatewayReply? Final, IReadOnlyList<PullProgressDto> Progress, TimeSpan Elapsed)
@@ -75,10 +89,17 @@ public sealed partial class NodeProcess : IAsyncDisposable
 
     public string Store { get; }
 
-    public int Port { get; }
+    /// <summary>The node's unix socket (--socket), which <see cref="RequestAsync"/> talks to.</summary>
+    public string SocketPath { get; }
 
-    /// <summary><c>127.0.0.1:port</c>, the node's --node address.</summary>
-    public string Address => $"127.0.0.1:{Port}";
+    /// <summary>The TCP port when started with <see cref="Options.Tcp"/>.</summary>
+    public int? Port { get; }
+
+    /// <summary><c>127.0.0.1:port</c>, the node's --node address, when it listens on TCP.</summary>
+    public string TcpAddress => Port is { } port ? $"127.0.0.1:{port}" : throw new InvalidOperationException($"{this} does not listen on TCP");
+
+    /// <summary>Where the node is reached, for messages.</summary>
+    public string Address => SocketPath;
 
     public int ProcessId => _pid;
 
@@ -114,7 +135,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
         const int attempts = 3;
         for (var attempt = 1; ; attempt++)
         {
-            var node = Spawn(store, FreePort.Next(), options);
+            var node = Spawn(store, options.Tcp ? FreePort.Next() : null, options);
             try
             {
                 await node.WaitUntilAnsweringAsync(options.StartTimeout ?? TimeSpan.FromSeconds(60));
@@ -132,7 +153,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
         }
     }
 
-    private static NodeProcess Spawn(string store, int port, Options options)
+    private static NodeProcess Spawn(string store, int? port, Options options)
     {
         if (!File.Exists(BinaryPath))
             throw new FileNotFoundException($"the node binary {BinaryPath} is missing: the test project must reference src/Host", BinaryPath);
@@ -145,7 +166,24 @@ public sealed partial class NodeProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = store,
         };
-        foreach (var a in new[] { BinaryPath, "--node", $"127.0.0.1:{port}", "--store", store }) psi.ArgumentList.Add(a);
+        var parent = Path.GetDirectoryName(Path.GetFullPath(store).TrimEnd('/'))!;
+        var socket = options.Socket ?? Path.Combine(parent, $"node-{Guid.NewGuid():N}"[..13] + ".sock");
+        foreach (var a in new[] { BinaryPath, "--socket", socket, "--store", store }) psi.ArgumentList.Add(a);
+        if (port is { } tcp)
+        {
+            psi.ArgumentList.Add("--node");
+            psi.ArgumentList.Add($"{options.TcpHost}:{tcp}");
+        }
+        if (options.TokenFile is { } tokenFile)
+        {
+            psi.ArgumentList.Add("--token-file");
+            psi.ArgumentList.Add(tokenFile);
+        }
+        if (options.ConfigFile is { } configFile)
+        {
+            psi.ArgumentList.Add("--config");
+            psi.ArgumentList.Add(configFile);
+        }
         if (options.Postgres is { } postgres)
         {
             psi.ArgumentList.Add("--postgres");
@@ -154,14 +192,14 @@ public sealed partial class NodeProcess : IAsyncDisposable
         foreach (var name in InheritedSettings) psi.Environment.Remove(name);
         foreach (var (k, v) in options.Environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
 
-        var logPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(store).TrimEnd('/'))!,
-            $"{Path.GetFileName(Path.GetFullPath(store).TrimEnd('/'))}-node-{DateTime.UtcNow:HHmmss.fff}-{port}.log");
+        var logPath = Path.Combine(parent,
+            $"{Path.GetFileName(Path.GetFullPath(store).TrimEnd('/'))}-node-{DateTime.UtcNow:HHmmss.fff}-{Path.GetFileNameWithoutExtension(socket)}.log");
         var logFile = new StreamWriter(logPath, append: true) { AutoFlush = true };
         var clock = Stopwatch.StartNew();
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {psi.FileName} {BinaryPath}");
         process.StandardInput.Close();
         var watchdog = StartWatchdog(process.Id);
-        var node = new NodeProcess(process, watchdog, logFile, logPath, store, port, clock);
+        var node = new NodeProcess(process, watchdog, logFile, logPath, store, socket, port, clock);
         process.OutputDataReceived += (_, e) => node.Append(e.Data);
         process.ErrorDataReceived += (_, e) => node.Append(e.Data);
         process.BeginOutputReadLine();
@@ -239,12 +277,12 @@ public sealed partial class NodeProcess : IAsyncDisposable
     {
         var clock = Stopwatch.StartNew();
         using var cts = new CancellationTokenSource(timeout);
-        using var client = new TcpClient { NoDelay = true };
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         var progress = new List<PullProgressDto>();
         try
         {
-            await client.ConnectAsync(IPAddress.Loopback, Port, cts.Token);
-            var stream = client.GetStream();
+            await client.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), cts.Token);
+            await using var stream = new NetworkStream(client, ownsSocket: false);
             await stream.WriteAsync(GatewayCodec.EncodeRequestLine(request), cts.Token);
             using var reader = new StreamReader(stream, Encoding.UTF8);
             while (await ReadLineOrEndAsync(reader, cts.Token) is { } text)
