@@ -25,7 +25,8 @@ public sealed partial class NodeProcess : IAsyncDisposable
 
     private static readonly string[] InheritedSettings =
         ["PULLCLUSTER_FAILPOINT", "PULLCLUSTER_POSTGRES", "PULLCLUSTER_NODE", "PULLCLUSTER_SOCKET", "PULLCLUSTER_TOKEN_FILE",
-         "PULLCLUSTER_STORE", "PULLCLUSTER_CONFIG", "PULLCLUSTER_REMOTE"];
+         "PULLCLUSTER_STORE", "PULLCLUSTER_CONFIG", "PULLCLUSTER_REMOTE", "PULLCLUSTER_REMOTE_TLS_CERT", "PULLCLUSTER_REMOTE_TLS_CA",
+         "PULLCLUSTER_REMOTE_TLS_PASSWORD"];
 
     private readonly Process _process;
     private readonly Process _watchdog;
