@@ -22,4 +22,18 @@ public sealed class NodeConnection(NodeAddress node, string store, CliEnvironmen
             return client.Send(request, activity, expectedKind, onProgress);
         }
     }
+
+    /// <summary>A request answered with content; see <see cref="GatewayClient.Receive"/>.</summary>
+    public GatewayReply Receive(GatewayRequest request, string activity, Action<Stream> consume)
+    {
+        try
+        {
+            return client.Receive(request, activity, consume);
+        }
+        catch (NodeUnreachableException) when (node.IsLoopback)
+        {
+            new NodeLauncher(node, store, env, stderr).EnsureRunning();
+            return client.Receive(request, activity, consume);
+        }
+    }
 }
