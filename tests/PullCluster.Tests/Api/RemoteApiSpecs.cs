@@ -61,6 +61,30 @@ public sealed class RemoteApiSpecs(RegistryFixture fixture) : IClassFixture<Regi
         Assert.Contains(list.Images, i => i.Image == pushed.TagReference && i.Layers == 2);
     }
 
+    [Fact]
+    public async Task Writing_on_the_nodes_host_and_streaming_its_store_are_refused_to_a_remote_program()
+    {
+        var settings = new PullClusterSettings(_store.Path, 4, 2, false, TimeSpan.FromMilliseconds(100), new CoreRegistry.RegistryOptions { ReadCredentialFiles = false });
+        var nodePort = FreePort.Next();
+        using var node = ActorSystem.Create("pullcluster", Remote(nodePort).WithFallback(PullNode.AkkaConfig(settings)));
+        using var services = new NodeServices(settings);
+        PullNode.Start(node, services);
+        using var program = ActorSystem.Create("program", Remote(FreePort.Next()));
+        var pulls = await program.ActorSelection($"akka.tcp://pullcluster@127.0.0.1:{nodePort}/user/{PullNode.PullsName}")
+            .ResolveOne(TimeSpan.FromSeconds(10));
+        var target = _store.Combine("written-by-the-node");
+        var inbox = Inbox.Create(program);
+
+        pulls.Tell(new MaterializeRootfs("127.0.0.1:1/any:1", target, inbox.Receiver));
+        var rootfs = Assert.IsType<ImageOperationFailed>(await inbox.ReceiveAsync(TimeSpan.FromSeconds(30)));
+        pulls.Tell(new ExportImage("127.0.0.1:1/any:1", target), inbox.Receiver);
+        var export = Assert.IsType<ImageOperationFailed>(await inbox.ReceiveAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Contains("only accepted from the node's own process", rootfs.Reason);
+        Assert.Contains("only accepted from the node's own process", export.Reason);
+        Assert.False(Directory.Exists(target));
+    }
+
     private static Config Remote(int port) => ConfigurationFactory.ParseString($$"""
         akka.actor.provider = remote
         akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{port}} }
