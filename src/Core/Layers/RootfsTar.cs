@@ -29,16 +29,9 @@ public static class RootfsTar
             rootStack.Add(layer);
             if (IsOpaque(layer)) break;
         }
-        var walker = new Walker(new PaxTarWriter(output), ct);
-        try
-        {
-            walker.Directory("", rootStack);
-        }
-        finally
-        {
-            walker.Dispose();
-        }
-        new PaxTarWriter(output).Finish();
+        var tar = new PaxTarWriter(output);
+        using (var walker = new Walker(tar, ct)) walker.Directory("", rootStack);
+        tar.Finish();
         output.Flush();
     }
 
