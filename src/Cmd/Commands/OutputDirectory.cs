@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using PullCluster.Core.Layers;
 
 namespace PullCluster.Cmd.Commands;
@@ -7,7 +8,7 @@ namespace PullCluster.Cmd.Commands;
 /// is asked for anything: a missing one is created (with the caller's umask), an existing one must be an empty
 /// directory, and a failed write removes what it wrote, so an error leaves things as they were.
 /// </summary>
-public sealed class OutputDirectory
+public sealed partial class OutputDirectory
 {
     private readonly string? createdRoot;
 
@@ -37,6 +38,9 @@ public sealed class OutputDirectory
                 throw new CliFailure($"cannot write to '{path}': permission denied");
             }
             if (!empty) throw new CliFailure($"'{path}' is not empty; name a missing or empty directory");
+            // Asked before the node is, so that a directory the caller may not write costs no transfer.
+            if (FAccessAt(AtFdCwd, real, WOk | XOk, AtEAccess) != 0)
+                throw new CliFailure($"cannot write to '{path}': {Describe(Marshal.GetLastPInvokeError())}");
             return new OutputDirectory(real, null);
         }
         if (Exists(path) || new FileInfo(path).LinkTarget is not null)
@@ -88,6 +92,17 @@ public sealed class OutputDirectory
             // The failure that led here is the one to report; what could not be removed stays for the caller.
         }
     }
+
+    private const int AtFdCwd = -100;
+    private const int AtEAccess = 0x200;
+    private const int XOk = 1;
+    private const int WOk = 2;
+
+    /// <summary>faccessat(2) with AT_EACCESS: what the effective user may do, which is who writes the files.</summary>
+    [LibraryImport("libc", EntryPoint = "faccessat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int FAccessAt(int dirFd, string path, int mode, int flags);
+
+    private static string Describe(int errno) => errno is 1 or 13 ? "permission denied" : Marshal.GetPInvokeErrorMessage(errno);
 
     private static string TopmostMissing(string path)
     {

@@ -146,6 +146,19 @@ public sealed class CliRootfsExportSpecs(CliRootfsExportSpecs.Fixture fixture, I
     }
 
     [Fact]
+    public async Task Rootfs_as_an_unprivileged_user_into_an_empty_directory_it_may_not_write_is_permission_denied()
+    {
+        var home = fixture.OwnedDirectory("home", Nobody);
+        var rootOwned = fixture.Scratch("root-owned");
+        Directory.CreateDirectory(rootOwned);
+
+        var result = await CliAsync(Nobody, home, "image", "rootfs", fixture.RichRef, rootOwned);
+
+        Assert.Equal((1, $"pullcluster: cannot write to '{rootOwned}': permission denied\n"), (result.ExitCode, result.Stderr));
+        Assert.Empty(Directory.GetFileSystemEntries(rootOwned));
+    }
+
+    [Fact]
     public async Task Export_into_a_directory_that_is_not_empty_is_refused_and_writes_nothing()
     {
         var home = fixture.OwnedDirectory("home", Nobody);
