@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PullCluster.Actors.Gateway;
 using PullCluster.Core.Access;
+using PullCluster.Actors.Protocol;
 using PullCluster.Core.Gateway;
 using PullCluster.Host.Access;
 
@@ -19,7 +20,8 @@ namespace PullCluster.Host;
 /// a stream of reply lines out. The caller is checked against the access rules before anything is done: on the
 /// unix socket by the credentials the kernel gives for the peer, on TCP by the admin token in the request. A
 /// refused request gets one error line; an allowed one becomes a GatewaySession actor speaking the ordinary
-/// message API. Every request is logged with who sent it, never with its token.
+/// message API. Every request is logged with who sent it, never with its token. Content (rootfs, export) leaves
+/// as data lines written straight to the socket, so the CLI writes the files, not the node.
 /// </summary>
 public sealed class GatewayServer(GatewayListeners listeners, ActorRegistry registry, ActorSystem system, ILogger<GatewayServer> log) : BackgroundService
 {
@@ -76,7 +78,7 @@ public sealed class GatewayServer(GatewayListeners listeners, ActorRegistry regi
             using var reader = new StreamReader(stream, Encoding.UTF8, leaveOpen: true);
             var line = await reader.ReadLineAsync(ct);
             if (line is null) return;
-            var channel = Channel.CreateUnbounded<GatewayReply>(new UnboundedChannelOptions { SingleReader = true });
+            var channel = Channel.CreateUnbounded<GatewayOutput>(new UnboundedChannelOptions { SingleReader = true });
             var request = Decode(line, channel.Writer);
             if (request is not null)
             {
@@ -88,9 +90,17 @@ public sealed class GatewayServer(GatewayListeners listeners, ActorRegistry regi
                 else Refuse(channel.Writer, decision.Refusal!);
             }
             else LogMalformed(caller, client);
-            await foreach (var reply in channel.Reader.ReadAllAsync(ct))
+            await foreach (var output in channel.Reader.ReadAllAsync(ct))
             {
-                await stream.WriteAsync(GatewayCodec.EncodeReplyLine(reply), ct);
+                switch (output)
+                {
+                    case ReplyLine reply:
+                        await stream.WriteAsync(GatewayCodec.EncodeReplyLine(reply.Reply), ct);
+                        break;
+                    case TarReply tar:
+                        await SendTarAsync(tar.Tar, stream, ct);
+                        break;
+                }
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
@@ -103,7 +113,7 @@ public sealed class GatewayServer(GatewayListeners listeners, ActorRegistry regi
         }
     }
 
-    private static GatewayRequest? Decode(string line, ChannelWriter<GatewayReply> output)
+    private static GatewayRequest? Decode(string line, ChannelWriter<GatewayOutput> output)
     {
         try
         {
@@ -116,9 +126,9 @@ public sealed class GatewayServer(GatewayListeners listeners, ActorRegistry regi
         }
     }
 
-    private static void Refuse(ChannelWriter<GatewayReply> output, string message)
+    private static void Refuse(ChannelWriter<GatewayOutput> output, string message)
     {
-        output.TryWrite(new GatewayReply(GatewayKinds.Error, Message: message));
+        output.TryWrite(new ReplyLine(new GatewayReply(GatewayKinds.Error, Message: message)));
         output.TryComplete();
     }
 
@@ -138,6 +148,37 @@ public sealed class GatewayServer(GatewayListeners listeners, ActorRegistry regi
         caller is not null
             ? caller.ToString()
             : $"tcp {(client.RemoteEndPoint as IPEndPoint)?.ToString() ?? "?"} ({(tokenSent ? "token sent" : "no token")})";
+
+    /// <summary>
+    /// Sends the tar as data lines, then "ok"; a failure while producing it ends the stream with "error" instead. The
+    /// producer reads files and blocks on the socket, so it runs on a thread of its own; a client that goes away makes
+    /// its next write fail, which stops it.
+    /// </summary>
+    private async Task SendTarAsync(ImageTar tar, NetworkStream stream, CancellationToken ct)
+    {
+        GatewayReply final;
+        try
+        {
+            var sent = await Task.Factory.StartNew(() =>
+            {
+                using var frames = new DataFrameWriter(stream);
+                tar.WriteTo(frames, ct);
+                return frames.BytesWritten;
+            }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            final = new GatewayReply(GatewayKinds.Ok, Message: $"sent the {tar.Description} of {tar.Image} ({sent} bytes)");
+        }
+        catch (IOException e) when (e.InnerException is SocketException)
+        {
+            log.LogInformation("the client went away while the {What} of {Image} was being sent: {Message}", tar.Description, tar.Image, e.Message);
+            return;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "sending the {What} of {Image} failed", tar.Description, tar.Image);
+            final = new GatewayReply(GatewayKinds.Error, Message: $"sending the {tar.Description} of {tar.Image} failed: {e.Message}");
+        }
+        await stream.WriteAsync(GatewayCodec.EncodeReplyLine(final), ct);
+    }
 }
 
 /// <summary>Registry key of the PullManager actor.</summary>

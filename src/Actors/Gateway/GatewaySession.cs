@@ -7,13 +7,14 @@ namespace PullCluster.Actors.Gateway;
 
 /// <summary>
 /// One CLI connection: turns its request into the ordinary message API and each reply into a gateway
-/// line. Lines go to a channel that the connection's writer drains, so a slow terminal never blocks the actor.
+/// line. Lines go to a channel that the connection's writer drains, so a slow terminal never blocks the actor;
+/// a tar stream (rootfs, export) goes there too, for the connection to send as data lines.
 /// </summary>
 public sealed class GatewaySession : ReceiveActor
 {
-    private readonly ChannelWriter<GatewayReply> _out;
+    private readonly ChannelWriter<GatewayOutput> _out;
 
-    public GatewaySession(GatewayRequest request, IActorRef pulls, ChannelWriter<GatewayReply> output)
+    public GatewaySession(GatewayRequest request, IActorRef pulls, ChannelWriter<GatewayOutput> output)
     {
         _out = output;
         Receive<PullProgress>(p => Write(new GatewayReply(GatewayKinds.Progress, Progress: ToDto(p))));
@@ -22,6 +23,7 @@ public sealed class GatewaySession : ReceiveActor
         Receive<ImageList>(l => Finish(new GatewayReply(GatewayKinds.Images, Images: l.Images.Select(ToDto).ToList())));
         Receive<ImageOperationDone>(d => Finish(new GatewayReply(GatewayKinds.Ok, Message: d.Message)));
         Receive<ImageOperationFailed>(f => Finish(new GatewayReply(GatewayKinds.Error, Message: f.Reason)));
+        Receive<ImageTarOpened>(t => Finish(new TarReply(t.Tar)));
         Receive<Status.Failure>(f => Finish(new GatewayReply(GatewayKinds.Error, Message: f.Cause.Message)));
 
         object? command = request.Op switch
@@ -29,8 +31,8 @@ public sealed class GatewaySession : ReceiveActor
             GatewayOps.Pull when request.Image is { } image => new PullImage(image, request.Platform, Self),
             GatewayOps.ListImages => new ListImages(Self, request.Platform),
             GatewayOps.RemoveImage when request.Image is { } image => new RemoveImage(image, Self, request.Platform),
-            GatewayOps.Rootfs when request is { Image: { } image, Dir: { } dir } => new MaterializeRootfs(image, dir, Self, request.Platform),
-            GatewayOps.Export when request is { Image: { } image, Dir: { } dir } => new ExportImage(image, dir, Self, request.Platform),
+            GatewayOps.Rootfs when request.Image is { } image => new OpenRootfsTar(image, Self, request.Platform),
+            GatewayOps.Export when request.Image is { } image => new OpenExportTar(image, Self, request.Platform),
             _ => null,
         };
         if (command is not null) pulls.Tell(command);
@@ -38,14 +40,16 @@ public sealed class GatewaySession : ReceiveActor
         else Finish(new GatewayReply(GatewayKinds.Error, Message: $"unknown or incomplete request '{request.Op}'"));
     }
 
-    public static Props Props(GatewayRequest request, IActorRef pulls, ChannelWriter<GatewayReply> output) =>
+    public static Props Props(GatewayRequest request, IActorRef pulls, ChannelWriter<GatewayOutput> output) =>
         Akka.Actor.Props.Create(() => new GatewaySession(request, pulls, output));
 
-    private void Write(GatewayReply reply) => _out.TryWrite(reply);
+    private void Write(GatewayReply reply) => _out.TryWrite(new ReplyLine(reply));
 
-    private void Finish(GatewayReply reply)
+    private void Finish(GatewayReply reply) => Finish(new ReplyLine(reply));
+
+    private void Finish(GatewayOutput output)
     {
-        _out.TryWrite(reply);
+        _out.TryWrite(output);
         _out.TryComplete();
         Context.Stop(Self);
     }

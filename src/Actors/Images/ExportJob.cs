@@ -7,7 +7,8 @@ using PullCluster.Core.Store;
 namespace PullCluster.Actors.Images;
 
 /// <summary>
-/// Exports one image as an OCI layout. A pull skips the blob of a layer whose chain ID is already
+/// Exports one image as an OCI layout, written into a directory by the node or, without one, handed over
+/// as a tar stream (<see cref="ImageTarOpened"/>). A pull skips the blob of a layer whose chain ID is already
 /// committed (the same content under another compression, say), so blobs the export needs but the store
 /// lacks are fetched first, through their BlobActors like any other fetch.
 /// </summary>
@@ -18,14 +19,14 @@ public sealed class ExportJob : ReceiveActor
 
     private readonly string _image;
     private readonly string? _platform;
-    private readonly string _directory;
+    private readonly string? _directory;
     private readonly IActorRef _replyTo;
     private readonly NodeServices _services;
     private readonly IActorRef _blobs;
     private readonly HashSet<Digest> _waiting = new();
     private ImageRecord? _record;
 
-    public ExportJob(string image, string? platform, string directory, IActorRef replyTo, NodeServices services, IActorRef blobs)
+    public ExportJob(string image, string? platform, string? directory, IActorRef replyTo, NodeServices services, IActorRef blobs)
     {
         _image = image;
         _platform = platform;
@@ -44,7 +45,7 @@ public sealed class ExportJob : ReceiveActor
         Receive<Failed>(f => Finish(new ImageOperationFailed(_image, f.Cause.Unwrap().Message)));
     }
 
-    public static Props Props(string image, string? platform, string directory, IActorRef replyTo, NodeServices services, IActorRef blobs) =>
+    public static Props Props(string image, string? platform, string? directory, IActorRef replyTo, NodeServices services, IActorRef blobs) =>
         Akka.Actor.Props.Create(() => new ExportJob(image, platform, directory, replyTo, services, blobs));
 
     protected override void PreStart()
@@ -83,8 +84,14 @@ public sealed class ExportJob : ReceiveActor
     private void Write()
     {
         var record = _record!;
-        var target = Path.GetFullPath(_directory);
         var content = _services.Content;
+        if (_directory is null)
+        {
+            Finish(new ImageTarOpened(record.Reference, new ImageTar(record.Reference, "OCI image layout",
+                (output, ct) => ImageLayoutWriter.WriteTar(record, content, output, ct))));
+            return;
+        }
+        var target = Path.GetFullPath(_directory);
         Task.Run(() =>
         {
             ImageLayoutWriter.Write(record, content, target);

@@ -8,8 +8,9 @@ namespace PullCluster.Actors.Images;
 
 /// <summary>
 /// Image records and what is made from them: listing, removal (with pruning of content no image still
-/// uses), the flattened root filesystem and OCI layout export (an ExportJob each). All file work runs off
-/// the actor thread.
+/// uses), the flattened root filesystem and OCI layout export (an ExportJob each), either written into a
+/// directory by the node (in-process callers) or handed over as a tar stream for the caller to write (the
+/// gateway). All file work runs off the actor thread.
 /// </summary>
 public sealed class ImagesActor : ReceiveActor
 {
@@ -24,6 +25,8 @@ public sealed class ImagesActor : ReceiveActor
         Receive<Remove>(m => Run(m.ReplyTo, m.Request.Image, () => RemoveImage(m.Request.Image, m.Request.Platform, m.Prune)));
         Receive<MaterializeRootfs>(m => Run(m.ReplyTo ?? Sender, m.Image, () => Rootfs(m.Image, m.Platform, m.Directory)));
         Receive<ExportImage>(m => Context.ActorOf(ExportJob.Props(m.Image, m.Platform, m.Directory, m.ReplyTo ?? Sender, services, blobs)));
+        Receive<OpenRootfsTar>(m => Run(m.ReplyTo ?? Sender, m.Image, () => OpenRootfs(m.Image, m.Platform)));
+        Receive<OpenExportTar>(m => Context.ActorOf(ExportJob.Props(m.Image, m.Platform, null, m.ReplyTo ?? Sender, services, blobs)));
     }
 
     public static Props Props(NodeServices services, IActorRef blobs) => Akka.Actor.Props.Create(() => new ImagesActor(services, blobs));
@@ -104,11 +107,25 @@ public sealed class ImagesActor : ReceiveActor
         var target = Path.GetFullPath(directory);
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
             throw new IOException($"rootfs target {target} is not empty");
+        var layerDirs = LayerDirs(record);
         Directory.CreateDirectory(target);
+        RootfsBuilder.Flatten(layerDirs, target, _services.ApplyOptions, CancellationToken.None);
+        return new ImageOperationDone(record.Reference, $"wrote the root filesystem of {record.Reference} to {target}");
+    }
+
+    private object OpenRootfs(string image, string? platform)
+    {
+        var record = Find(_services, image, platform);
+        var layerDirs = LayerDirs(record);
+        return new ImageTarOpened(record.Reference,
+            new ImageTar(record.Reference, "root filesystem", (output, ct) => RootfsTar.Write(layerDirs, output, ct)));
+    }
+
+    private List<string> LayerDirs(ImageRecord record)
+    {
         var layerDirs = record.Layers.Select(l => _services.Layers.PathOf(Digest.Parse(l.ChainId))).ToList();
         foreach (var dir in layerDirs.Where(d => !Directory.Exists(d)))
             throw new DirectoryNotFoundException($"layer {dir} of {record.Reference} is missing from the store; pull the image again");
-        RootfsBuilder.Flatten(layerDirs, target, _services.ApplyOptions, CancellationToken.None);
-        return new ImageOperationDone(record.Reference, $"wrote the root filesystem of {record.Reference} to {target}");
+        return layerDirs;
     }
 }

@@ -22,10 +22,25 @@ public sealed record ListImages(IActorRef? ReplyTo = null, string? Platform = nu
 public sealed record RemoveImage(string Image, IActorRef? ReplyTo = null, string? Platform = null);
 
 /// <summary>
-/// Write the image's flattened root filesystem into an empty or missing directory. Without a platform: the node's
-/// own platform's record, or the reference's only record.
+/// Write the image's flattened root filesystem into an empty or missing directory on the node's host, as the node's
+/// user. Without a platform: the node's own platform's record, or the reference's only record. For programs in the
+/// node's own process only: the node refuses it from another actor system.
 /// </summary>
 public sealed record MaterializeRootfs(string Image, string Directory, IActorRef? ReplyTo = null, string? Platform = null);
 
-/// <summary>Write the image as an OCI image layout with its original blobs; the platform is chosen as for <see cref="MaterializeRootfs"/>.</summary>
+/// <summary>
+/// Write the image as an OCI image layout with its original blobs into a directory on the node's host, as the node's
+/// user; the platform is chosen as for <see cref="MaterializeRootfs"/>. For programs in the node's own process only.
+/// </summary>
 public sealed record ExportImage(string Image, string Directory, IActorRef? ReplyTo = null, string? Platform = null);
+
+/// <summary>
+/// The image's flattened root filesystem as a tar stream, for the caller to write with its own rights (the gateway
+/// sends it to the CLI); the platform is chosen as for <see cref="MaterializeRootfs"/>. Answered by
+/// <see cref="ImageTarOpened"/> or <see cref="ImageOperationFailed"/>; in-process only, since the answer reads the
+/// node's store.
+/// </summary>
+public sealed record OpenRootfsTar(string Image, IActorRef? ReplyTo = null, string? Platform = null);
+
+/// <summary>The image's OCI image layout as a tar stream; otherwise as <see cref="OpenRootfsTar"/>.</summary>
+public sealed record OpenExportTar(string Image, IActorRef? ReplyTo = null, string? Platform = null);

@@ -25,3 +25,9 @@ public sealed record ImageList(IReadOnlyList<ImageSummary> Images);
 public sealed record ImageOperationDone(string Image, string Message);
 
 public sealed record ImageOperationFailed(string Image, string Reason);
+
+/// <summary>
+/// Answers <see cref="OpenRootfsTar"/> and <see cref="OpenExportTar"/>. Node-local: <see cref="ImageTar"/> reads the
+/// store when written, so this reply never crosses nodes.
+/// </summary>
+public sealed record ImageTarOpened(string Image, ImageTar Tar);

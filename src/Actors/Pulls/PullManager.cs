@@ -66,9 +66,28 @@ public sealed class PullManager : ReceiveActor, IWithUnboundedStash
         });
         Receive<ListImages>(m => _images.Forward(m));
         Receive<RemoveImage>(m => _images.Forward(new ImagesActor.Remove(m, Prune: _inFlight.Count == 0, ReplyTo: m.ReplyTo ?? Sender)));
-        Receive<MaterializeRootfs>(m => _images.Forward(m));
-        Receive<ExportImage>(m => _images.Forward(m));
+        Receive<MaterializeRootfs>(m => ForwardLocalOnly(m, m.Image, m.ReplyTo));
+        Receive<ExportImage>(m => ForwardLocalOnly(m, m.Image, m.ReplyTo));
+        Receive<OpenRootfsTar>(m => ForwardLocalOnly(m, m.Image, m.ReplyTo));
+        Receive<OpenExportTar>(m => ForwardLocalOnly(m, m.Image, m.ReplyTo));
     }
+
+    /// <summary>
+    /// Operations that write on the node's host as the node's user, or hand out a stream of its store, are for
+    /// programs in the node's process; one from another actor system (over Akka.Remote) is refused.
+    /// </summary>
+    private void ForwardLocalOnly(object request, string image, IActorRef? replyTo)
+    {
+        if (IsRemote(Sender) || (replyTo is not null && IsRemote(replyTo)))
+        {
+            (replyTo ?? Sender).Tell(new ImageOperationFailed(image,
+                $"{request.GetType().Name} is only accepted from the node's own process; from elsewhere use 'pullcluster image rootfs' or 'image export', which write with the caller's rights"));
+            return;
+        }
+        _images.Forward(request);
+    }
+
+    private static bool IsRemote(IActorRef actor) => actor.Path.Address.HasGlobalScope;
 
     private void Pull(PullImage request)
     {

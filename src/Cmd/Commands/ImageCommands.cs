@@ -51,11 +51,24 @@ public static class ImageCommands
     public static int Export(CliArguments args, NodeConnection node, TextWriter stdout) =>
         WriteToDir(args, node, stdout, GatewayOps.Export, "OCI image layout");
 
+    /// <summary>
+    /// The node streams the content and this process writes it, with the rights of whoever runs it, as docker cp and
+    /// docker save do: the node (root) never writes where a caller points it.
+    /// </summary>
     private static int WriteToDir(CliArguments args, NodeConnection node, TextWriter stdout, string op, string what)
     {
         var (image, dir) = (args.Operands[0], args.Operands[1]);
-        var reply = node.Send(new GatewayRequest(op, image, args.Platform, dir), $"{op} of {image}", GatewayKinds.Ok);
-        stdout.WriteLine(reply.Message is { Length: > 0 } message ? message : $"Wrote the {what} of {image} to {dir}");
+        var output = OutputDirectory.Prepare(dir);
+        try
+        {
+            node.Receive(new GatewayRequest(op, image, args.Platform), $"{op} of {image}", output.Extract);
+        }
+        catch
+        {
+            output.Discard();
+            throw;
+        }
+        stdout.WriteLine($"wrote the {what} of {image} to {output.Path}");
         return 0;
     }
 }

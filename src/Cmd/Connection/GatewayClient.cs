@@ -19,6 +19,11 @@ public sealed class GatewayClient(NodeEndpoint node, string? token = null, TimeS
 
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
+    private NodeEndpoint Node => node;
+
+    /// <summary>Over TCP every request carries the admin token; a unix socket trusts the kernel's word on the caller instead.</summary>
+    private GatewayRequest Authorized(GatewayRequest request) => node is NodeAddress ? request with { Token = token } : request;
+
     /// <param name="activity">Names the request in errors, e.g. "pull" or "removal of alpine".</param>
     /// <param name="expectedKind">The final reply kind that means success; an "error" reply becomes a <see cref="CliFailure"/>.</param>
     public GatewayReply Send(
@@ -27,7 +32,7 @@ public sealed class GatewayClient(NodeEndpoint node, string? token = null, TimeS
         using var socket = Connect();
         if (replyTimeout is { } timeout) socket.ReceiveTimeout = (int)timeout.TotalMilliseconds;
         using var stream = new NetworkStream(socket, ownsSocket: false);
-        Write(stream, node is NodeAddress ? request with { Token = token } : request, activity);
+        Write(stream, Authorized(request), activity);
 
         var reader = new ReplyLineReader(stream);
         while (ReadLine(reader, activity) is { } line)
@@ -48,6 +53,90 @@ public sealed class GatewayClient(NodeEndpoint node, string? token = null, TimeS
             return reply;
         }
         throw new CliFailure($"node {node} closed the connection before the {activity} finished");
+    }
+
+    /// <summary>
+    /// Sends a request answered with content (rootfs, export): the data lines reach <paramref name="consume"/> as one
+    /// read-only stream, which ends at the final "ok". An "error" line, a malformed line or a connection that ends
+    /// early makes the stream's next read throw a <see cref="CliFailure"/>, so a truncated tar never looks complete.
+    /// Whatever <paramref name="consume"/> leaves unread is read and dropped before the final reply is returned.
+    /// </summary>
+    public GatewayReply Receive(GatewayRequest request, string activity, Action<Stream> consume)
+    {
+        using var socket = Connect();
+        if (replyTimeout is { } timeout) socket.ReceiveTimeout = (int)timeout.TotalMilliseconds;
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        Write(stream, Authorized(request), activity);
+        var data = new DataStream(this, new ReplyLineReader(stream), activity);
+        consume(data);
+        data.CopyTo(Stream.Null);
+        return data.Final ?? throw new CliFailure($"node {node} closed the connection before the {activity} finished");
+    }
+
+    /// <summary>The content of the data lines of one reply stream, read as the caller asks for it.</summary>
+    private sealed class DataStream(GatewayClient client, ReplyLineReader reader, string activity) : Stream
+    {
+        private long left;
+
+        public GatewayReply? Final { get; private set; }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> destination)
+        {
+            while (left == 0)
+            {
+                if (Final is not null || destination.IsEmpty) return 0;
+                NextLine();
+            }
+            int read;
+            try
+            {
+                read = reader.ReadData(destination[..(int)Math.Min(destination.Length, left)]);
+            }
+            catch (IOException e)
+            {
+                throw new CliFailure($"node {client.Node} broke the connection during the {activity}: {e.Message}");
+            }
+            if (read == 0) throw new CliFailure($"node {client.Node} closed the connection in the middle of the {activity}'s data");
+            left -= read;
+            return read;
+        }
+
+        private void NextLine()
+        {
+            var line = client.ReadLine(reader, activity)
+                ?? throw new CliFailure($"node {client.Node} closed the connection before the {activity} finished");
+            if (line.Span.Trim(" \t"u8).IsEmpty) return;
+            var reply = client.Parse(line.Span, activity);
+            switch (reply.Kind)
+            {
+                case GatewayKinds.Data:
+                    left = reply.Length ?? 0;
+                    break;
+                case GatewayKinds.Progress:
+                    break;
+                case GatewayKinds.Ok:
+                    Final = reply;
+                    break;
+                case GatewayKinds.Error:
+                    throw new CliFailure(reply.Message is { Length: > 0 } message
+                        ? message
+                        : $"node {client.Node} failed the {activity} without saying why");
+                default:
+                    throw new CliFailure($"node {client.Node} answered the {activity} with '{reply.Kind}' where data was expected");
+            }
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private Socket Connect() => node switch

@@ -41,6 +41,26 @@ public sealed class ReplyLineReader(Stream stream)
         }
     }
 
+    /// <summary>
+    /// Raw bytes after the last line read (a data frame's content): first what is buffered, then from the stream.
+    /// Up to <paramref name="destination"/>'s length; 0 once the node has closed the connection.
+    /// </summary>
+    public int ReadData(Span<byte> destination)
+    {
+        if (destination.IsEmpty) return 0;
+        if (start < end)
+        {
+            var n = Math.Min(destination.Length, end - start);
+            buffer.AsSpan(start, n).CopyTo(destination);
+            start += n;
+            return n;
+        }
+        if (closed) return 0;
+        var read = stream.Read(destination);
+        if (read == 0) closed = true;
+        return read;
+    }
+
     private ReadOnlyMemory<byte> Trim(int from, int to) =>
         new(buffer, from, to > from && buffer[to - 1] == '\r' ? to - from - 1 : to - from);
 

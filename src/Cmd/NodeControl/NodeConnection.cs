@@ -11,16 +11,23 @@ public sealed class NodeConnection(NodeEndpoint node, string? token, string stor
     private readonly GatewayClient client = new(node, token);
 
     public GatewayReply Send(
-        GatewayRequest request, string activity, string expectedKind, Action<PullProgressDto>? onProgress = null)
+        GatewayRequest request, string activity, string expectedKind, Action<PullProgressDto>? onProgress = null) =>
+        WithNode(() => client.Send(request, activity, expectedKind, onProgress));
+
+    /// <summary>A request answered with content; see <see cref="GatewayClient.Receive"/>.</summary>
+    public GatewayReply Receive(GatewayRequest request, string activity, Action<Stream> consume) =>
+        WithNode(() => client.Receive(request, activity, consume));
+
+    private GatewayReply WithNode(Func<GatewayReply> request)
     {
         try
         {
-            return client.Send(request, activity, expectedKind, onProgress);
+            return request();
         }
         catch (NodeUnreachableException) when (node is UnixSocketEndpoint socket)
         {
             new NodeLauncher(socket, store, env, stderr).EnsureRunning();
-            return client.Send(request, activity, expectedKind, onProgress);
+            return request();
         }
     }
 }

@@ -197,7 +197,7 @@ public static class ArgumentParser
                 return operands;
             case CommandKind.ImageRootfs or CommandKind.ImageExport:
                 Exactly(topic, operands, "IMAGE", "DIR");
-                // The node runs in another working directory, so a relative DIR would land somewhere else.
+                // Resolved once, so that every message names the directory that was written.
                 return [operands[0], Path.GetFullPath(operands[1], env.CurrentDirectory)];
             default:
                 if (operands.Count > 0)

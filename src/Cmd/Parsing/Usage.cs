@@ -84,8 +84,9 @@ public static class Usage
         ["image rootfs"] = """
             Usage: pullcluster image rootfs IMAGE DIR [OPTIONS]
 
-            Write the image's flattened root filesystem to DIR (created if missing). The node writes the
-            files, so DIR must be reachable from the node's machine.
+            Write the image's flattened root filesystem to DIR, which must be missing (it is created) or
+            empty. The node sends the files and pullcluster writes them with your rights: owners are kept
+            only when you run it as root, and devices are skipped otherwise, as with tar -x.
 
             Options:
               --platform OS/ARCH[/VARIANT]   the image pulled for that platform (default: this machine's,
@@ -94,7 +95,8 @@ public static class Usage
         ["image export"] = """
             Usage: pullcluster image export IMAGE DIR [OPTIONS]
 
-            Write the image as an OCI image layout (oci-layout, index.json, blobs/) to DIR.
+            Write the image as an OCI image layout (oci-layout, index.json, blobs/) to DIR, which must be
+            missing (it is created) or empty. pullcluster writes the files with your rights.
 
             Options:
               --platform OS/ARCH[/VARIANT]   the image pulled for that platform (default: this machine's,

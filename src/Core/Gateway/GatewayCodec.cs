@@ -12,20 +12,22 @@ namespace PullCluster.Core.Gateway;
 /// </summary>
 public static class GatewayCodec
 {
+    /// <summary>The largest data frame a reader accepts; the node sends frames of at most <see cref="DataFrameWriter.FrameSize"/>.</summary>
+    public const long MaxDataLength = 16L << 20;
+
     /// <summary>The request as the line the gateway reads, line break included.</summary>
     public static byte[] EncodeRequestLine(GatewayRequest request) =>
         new JsonLineWriter().BeginObject()
             .String("op", request.Op)
             .String("image", request.Image)
             .String("platform", request.Platform)
-            .String("dir", request.Dir)
             .String("token", request.Token)
             .EndObject().ToUtf8Line();
 
     public static GatewayRequest DecodeRequest(ReadOnlySpan<byte> utf8)
     {
         var reader = Start(utf8, "request");
-        string? op = null, image = null, platform = null, dir = null, token = null;
+        string? op = null, image = null, platform = null, token = null;
         while (NextMember(ref reader) is { } name)
         {
             switch (name)
@@ -33,13 +35,12 @@ public static class GatewayCodec
                 case "op": op = ReadString(ref reader, name); break;
                 case "image": image = ReadString(ref reader, name); break;
                 case "platform": platform = ReadString(ref reader, name); break;
-                case "dir": dir = ReadString(ref reader, name); break;
                 case "token": token = ReadString(ref reader, name); break;
                 default: reader.Skip(); break;
             }
         }
         End(ref reader, "request");
-        return new GatewayRequest(Required(op, "op", "request"), image, platform, dir, token);
+        return new GatewayRequest(Required(op, "op", "request"), image, platform, token);
     }
 
     /// <summary>The reply as one line of the gateway's stream, line break included.</summary>
@@ -49,13 +50,16 @@ public static class GatewayCodec
         if (reply.Progress is { } progress) WriteProgress(w.BeginObject("progress"), progress).EndObject();
         if (reply.Result is { } result) WriteResult(w.BeginObject("result"), result).EndObject();
         if (reply.Images is { } images) WriteImages(w.BeginArray("images"), images).EndArray();
-        return w.String("message", reply.Message).EndObject().ToUtf8Line();
+        w.String("message", reply.Message);
+        if (reply.Length is { } length) w.Number("length", length);
+        return w.EndObject().ToUtf8Line();
     }
 
     public static GatewayReply DecodeReply(ReadOnlySpan<byte> utf8)
     {
         var reader = Start(utf8, "reply");
         string? kind = null, message = null;
+        long? length = null;
         PullProgressDto? progress = null;
         PullResultDto? result = null;
         IReadOnlyList<ImageSummaryDto>? images = null;
@@ -68,11 +72,14 @@ public static class GatewayCodec
                 case "progress": progress = IsNull(ref reader) ? null : ReadProgress(ref reader); break;
                 case "result": result = IsNull(ref reader) ? null : ReadResult(ref reader); break;
                 case "images": images = IsNull(ref reader) ? null : ReadArray(ref reader, name, ReadImage); break;
+                case "length": length = IsNull(ref reader) ? null : ReadInt64(ref reader, name); break;
                 default: reader.Skip(); break;
             }
         }
         End(ref reader, "reply");
-        return new GatewayReply(Required(kind, "kind", "reply"), progress, result, images, message);
+        if (kind == GatewayKinds.Data && length is not (>= 0 and <= MaxDataLength))
+            throw new JsonException(length is null ? "a data reply has no 'length'" : $"a data reply's 'length' is out of range: {length}");
+        return new GatewayReply(Required(kind, "kind", "reply"), progress, result, images, message, length);
     }
 
     /// <summary><c>pull --json</c>'s output: the result record alone.</summary>

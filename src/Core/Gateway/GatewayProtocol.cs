@@ -6,6 +6,13 @@ namespace PullCluster.Core.Gateway;
 // JSON lines ending in a line whose Kind is "result", "images", "ok" or "error". Each request is turned
 // into the same actor messages (PullImage → progress → result) an in-process caller sends; the gateway
 // exists so that the CLI can be a native binary that starts in milliseconds instead of an actor system.
+//
+// rootfs and export answer with content rather than writing it on the node: a run of "data" lines, each
+// {"kind":"data","length":N} followed by exactly N raw bytes (together a tar stream), then the final "ok"
+// or "error" line. The CLI writes the files itself, with its caller's rights, as docker cp and docker save
+// do; the node, which runs as root, never writes where a caller points it. A failure mid-stream still ends
+// with an "error" line, and a connection that ends without "ok" is a failure, so a truncated tar is never
+// taken for a complete one.
 
 public static class GatewayOps
 {
@@ -20,12 +27,13 @@ public static class GatewayOps
 public static class GatewayKinds
 {
     public const string Progress = "progress";
+    public const string Data = "data";
     public const string Result = "result";
     public const string Images = "images";
     public const string Ok = "ok";
     public const string Error = "error";
 
-    public static bool IsFinal(string kind) => kind is not Progress;
+    public static bool IsFinal(string kind) => kind is not (Progress or Data);
 }
 
 /// <summary>docker pull's per-layer states, so operators read them as they are used to.</summary>
@@ -48,12 +56,11 @@ public sealed record GatewayRequest(
     string Op,
     string? Image = null,
     string? Platform = null,
-    string? Dir = null,
     string? Token = null)
 {
     /// <summary>Without the token's text: requests are logged and put in error messages, the token never is.</summary>
     public override string ToString() =>
-        $"GatewayRequest {{ Op = {Op}, Image = {Image}, Platform = {Platform}, Dir = {Dir}, Token = {(Token is null ? "none" : "(redacted)")} }}";
+        $"GatewayRequest {{ Op = {Op}, Image = {Image}, Platform = {Platform}, Token = {(Token is null ? "none" : "(redacted)")} }}";
 }
 
 public sealed record LayerProgressDto(string Digest, long Size, long Done, string State);
@@ -84,4 +91,5 @@ public sealed record GatewayReply(
     PullProgressDto? Progress = null,
     PullResultDto? Result = null,
     IReadOnlyList<ImageSummaryDto>? Images = null,
-    string? Message = null);
+    string? Message = null,
+    long? Length = null);

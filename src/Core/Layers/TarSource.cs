@@ -4,13 +4,16 @@ namespace PullCluster.Core.Layers;
 
 /// <summary>
 /// The uncompressed tar stream behind one large reusable buffer, fed by a <see cref="DecompressionPipe"/> that hashes
-/// every byte (the diff id covers padding and trailer too) and enforces the decompression-bomb bounds.
+/// every byte (the diff id covers padding and trailer too) and enforces the decompression-bomb bounds; or, for a tar
+/// that is not a layer (one the node streams to the CLI), read as it is.
 /// </summary>
 internal sealed class TarSource : IDisposable
 {
     private const int BufferSize = 1 << 20;
 
-    private readonly DecompressionPipe _pipe;
+    private readonly DecompressionPipe? _pipe;
+    private readonly Stream? _plain;
+    private long _plainRead;
     private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
     private int _pos;
     private int _len;
@@ -21,8 +24,14 @@ internal sealed class TarSource : IDisposable
         _pipe = new DecompressionPipe(uncompressed, compressed, options);
     }
 
+    /// <summary>A plain tar stream: no hashing, no decompression bounds.</summary>
+    public TarSource(Stream tar)
+    {
+        _plain = tar;
+    }
+
     /// <summary>Uncompressed bytes taken from the decompressor so far.</summary>
-    public long TotalRead => _pipe.Consumed;
+    public long TotalRead => _pipe?.Consumed ?? _plainRead;
 
     /// <summary>Offset in the tar stream of the next unconsumed byte.</summary>
     public long Position => TotalRead - (_len - _pos);
@@ -70,7 +79,7 @@ internal sealed class TarSource : IDisposable
             Fill();
             _pos = _len;
         }
-        return _pipe.DiffId;
+        return _pipe?.DiffId ?? throw new InvalidOperationException("a plain tar stream is not hashed");
     }
 
     private void Fill()
@@ -84,7 +93,12 @@ internal sealed class TarSource : IDisposable
         int n;
         try
         {
-            n = _pipe.Read(_buffer.AsSpan(_len));
+            if (_pipe is not null) n = _pipe.Read(_buffer.AsSpan(_len));
+            else
+            {
+                n = _plain!.Read(_buffer.AsSpan(_len));
+                _plainRead += n;
+            }
         }
         catch (DecompressionBombException bomb)
         {
@@ -97,7 +111,7 @@ internal sealed class TarSource : IDisposable
 
     public void Dispose()
     {
-        _pipe.Dispose();
+        _pipe?.Dispose();
         ArrayPool<byte>.Shared.Return(_buffer);
     }
 }

@@ -83,6 +83,37 @@ public sealed class RemoteApiSpecs(RemoteNodeFixture fixture) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task Writing_on_the_nodes_host_and_streaming_its_store_are_refused_to_a_remote_program()
+    {
+        using var store = TempDir.Create("remote-writes");
+        var settings = new PullClusterSettings(store.Path, 4, 2, false, TimeSpan.FromMilliseconds(100), new Core.Registry.RegistryOptions { ReadCredentialFiles = false });
+        var nodePort = FreePort.Next();
+        using var node = ActorSystem.Create("pullcluster", Remote(nodePort).WithFallback(PullNode.AkkaConfig(settings)));
+        using var services = new NodeServices(settings);
+        PullNode.Start(node, services);
+        using var program = ActorSystem.Create("program", Remote(FreePort.Next()));
+        var pulls = await program.ActorSelection($"akka.tcp://pullcluster@127.0.0.1:{nodePort}/user/{PullNode.PullsName}")
+            .ResolveOne(TimeSpan.FromSeconds(10));
+        var target = store.Combine("written-by-the-node");
+        var inbox = Inbox.Create(program);
+
+        pulls.Tell(new MaterializeRootfs("127.0.0.1:1/any:1", target, inbox.Receiver));
+        var rootfs = Assert.IsType<ImageOperationFailed>(await inbox.ReceiveAsync(TimeSpan.FromSeconds(30)));
+        pulls.Tell(new ExportImage("127.0.0.1:1/any:1", target), inbox.Receiver);
+        var export = Assert.IsType<ImageOperationFailed>(await inbox.ReceiveAsync(TimeSpan.FromSeconds(30)));
+
+        Assert.Contains("only accepted from the node's own process", rootfs.Reason);
+        Assert.Contains("only accepted from the node's own process", export.Reason);
+        Assert.False(Directory.Exists(target));
+    }
+
+    private static Config Remote(int port) => ConfigurationFactory.ParseString($$"""
+        akka.actor.provider = remote
+        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{port}} }
+        akka.loglevel = WARNING
+        """);
+
+    [Fact]
     public async Task A_program_with_TLS_but_no_certificate_gets_nothing_handled()
     {
         // It accepts any server and offers no client certificate: only the node's demand for one can stop it.
@@ -130,7 +161,7 @@ public sealed class RemoteApiSpecs(RemoteNodeFixture fixture) : IClassFixture<Re
         await AssertNoReplyAsync(inbox, RefusedWait);
 
         await registry.AccessLog.WaitForQuietAsync();
-        Assert.Empty(registry.AccessLog.Entries(mark).Where(e => e.Repository == repository));
+        Assert.DoesNotContain(registry.AccessLog.Entries(mark), e => e.Repository == repository);
         var listed = await TrustedListAsync();
         Assert.DoesNotContain(listed.Images, i => i.Image == pushed.TagReference);
     }

@@ -142,4 +142,50 @@ public class GatewayClientSpecs
 
         Assert.Equal($"no node answers at {path} (connection refused)", failure.Message);
     }
+
+    private static string ReceiveText(FaultyNode node)
+    {
+        var content = new MemoryStream();
+        ClientOf(node).Receive(new GatewayRequest(GatewayOps.Rootfs, "alpine"), "rootfs of alpine", data => data.CopyTo(content));
+        return System.Text.Encoding.UTF8.GetString(content.ToArray());
+    }
+
+    [Fact]
+    public void Data_lines_reach_the_consumer_as_one_stream_ending_at_ok()
+    {
+        // FaultyNode ends every line with a line break, which a data frame counts as content.
+        using var node = new FaultyNode(["""{"kind":"data","length":4}""", "abc", """{"kind":"data","length":3}""", "de", """{"kind":"ok"}"""]);
+
+        Assert.Equal("abc\nde\n", ReceiveText(node));
+    }
+
+    [Fact]
+    public void A_stream_cut_inside_a_data_frame_is_a_failure_not_a_short_tar()
+    {
+        using var node = new FaultyNode(["""{"kind":"data","length":100}""", "abc"]);
+
+        var failure = Assert.Throws<CliFailure>(() => ReceiveText(node));
+
+        Assert.Equal($"node {node.Endpoint} closed the connection in the middle of the rootfs of alpine's data", failure.Message);
+    }
+
+    [Fact]
+    public void A_stream_that_ends_after_whole_frames_without_ok_is_a_failure()
+    {
+        using var node = new FaultyNode(["""{"kind":"data","length":4}""", "abc"]);
+
+        var failure = Assert.Throws<CliFailure>(() => ReceiveText(node));
+
+        Assert.Equal($"node {node.Endpoint} closed the connection before the rootfs of alpine finished", failure.Message);
+    }
+
+    [Fact]
+    public void An_error_after_data_is_the_nodes_message()
+    {
+        using var node = new FaultyNode(["""{"kind":"data","length":4}""", "abc", """{"kind":"error","message":"sending the root filesystem of alpine failed: I/O error"}"""]);
+
+        var failure = Assert.Throws<CliFailure>(() => ReceiveText(node));
+
+        Assert.Equal("sending the root filesystem of alpine failed: I/O error", failure.Message);
+    }
 }

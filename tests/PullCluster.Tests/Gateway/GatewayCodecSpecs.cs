@@ -38,7 +38,7 @@ public sealed class GatewayCodecSpecs
     [Fact]
     public void A_request_reads_back_with_every_member()
     {
-        var request = new GatewayRequest(GatewayOps.Rootfs, "base:1", "linux/arm64", "/tmp/root fs");
+        var request = new GatewayRequest(GatewayOps.Rootfs, "base:1", "linux/arm64");
 
         Assert.Equal(request, GatewayCodec.DecodeRequest(GatewayCodec.EncodeRequestLine(request)));
     }
@@ -100,6 +100,65 @@ public sealed class GatewayCodecSpecs
 
         Assert.DoesNotContain("s3cret", text);
         Assert.Contains("Token = (redacted)", text);
+    }
+
+    [Fact]
+    public void A_request_naming_a_directory_for_the_node_loses_it_the_node_never_writes_there()
+    {
+        var request = GatewayCodec.DecodeRequest("""{"op":"rootfs","image":"base:1","dir":"/etc"}"""u8);
+
+        Assert.Equal(new GatewayRequest(GatewayOps.Rootfs, "base:1"), request);
+    }
+
+    [Fact]
+    public void A_data_reply_is_one_line_with_its_length_and_reads_back()
+    {
+        var line = GatewayCodec.EncodeReplyLine(new GatewayReply(GatewayKinds.Data, Length: 1_048_576));
+
+        Assert.Equal("{\"kind\":\"data\",\"length\":1048576}\n", Text(line));
+        Assert.Equal(new GatewayReply(GatewayKinds.Data, Length: 1_048_576), GatewayCodec.DecodeReply(line));
+        Assert.False(GatewayKinds.IsFinal(GatewayKinds.Data));
+    }
+
+    [Theory]
+    [InlineData("{\"kind\":\"data\"}", "has no 'length'")]
+    [InlineData("{\"kind\":\"data\",\"length\":-1}", "out of range")]
+    [InlineData("{\"kind\":\"data\",\"length\":1000000000000}", "out of range")]
+    [InlineData("{\"kind\":\"data\",\"length\":\"10\"}", "'length' must be a whole number")]
+    public void A_data_reply_without_a_sane_length_is_refused(string json, string expected)
+    {
+        var e = Assert.ThrowsAny<JsonException>(() => GatewayCodec.DecodeReply(Encoding.UTF8.GetBytes(json)));
+
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Data_frames_carry_exactly_what_was_written_in_frames_no_larger_than_the_frame_size()
+    {
+        var content = new byte[DataFrameWriter.FrameSize * 2 + 123];
+        new Random(7).NextBytes(content);
+        using var wire = new MemoryStream();
+        using (var frames = new DataFrameWriter(wire))
+        {
+            frames.Write(content.AsSpan(0, 100));
+            frames.Write(content.AsSpan(100));
+            frames.Flush();
+        }
+
+        var bytes = wire.ToArray();
+        var received = new MemoryStream();
+        var lengths = new List<long>();
+        for (var at = 0; at < bytes.Length;)
+        {
+            var newline = Array.IndexOf(bytes, (byte)'\n', at);
+            var reply = GatewayCodec.DecodeReply(bytes.AsSpan(at, newline - at));
+            var length = (int)reply.Length!.Value;
+            lengths.Add(length);
+            received.Write(bytes, newline + 1, length);
+            at = newline + 1 + length;
+        }
+        Assert.Equal(content, received.ToArray());
+        Assert.Equal([DataFrameWriter.FrameSize, DataFrameWriter.FrameSize, 123L], lengths);
     }
 
     [Fact]

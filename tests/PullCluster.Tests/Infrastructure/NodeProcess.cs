@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using PullCluster.Cmd.Connection;
 using PullCluster.Core.Gateway;
+using PullCluster.Core.Layers;
 
 namespace PullCluster.Tests.Infrastructure;
 
@@ -259,13 +261,16 @@ public sealed partial class NodeProcess : IAsyncDisposable
     public Task<Outcome> PullAsync(string image, Action<PullProgressDto>? onProgress = null, TimeSpan? timeout = null) =>
         RequestAsync(new GatewayRequest(GatewayOps.Pull, Image: image), timeout ?? TimeSpan.FromMinutes(3), onProgress);
 
-    /// <summary>Writes the image's flattened root filesystem to <paramref name="dir"/> (gateway op rootfs); throws unless the node says ok.</summary>
+    /// <summary>
+    /// Receives the image's flattened root filesystem (gateway op rootfs) and extracts it into <paramref name="dir"/>
+    /// (missing or empty), as <c>pullcluster image rootfs</c> does; throws unless the node ends the stream with ok.
+    /// </summary>
     public async Task RootfsAsync(string image, string dir)
     {
-        var outcome = await RequestAsync(new GatewayRequest(GatewayOps.Rootfs, Image: image, Dir: dir), TimeSpan.FromMinutes(2));
-        if (outcome.Final is not { Kind: GatewayKinds.Ok })
-            throw new InvalidOperationException(
-                $"node {Address} could not write the rootfs of {image} to {dir}: {outcome.Final?.Kind ?? "no reply"} {outcome.Final?.Message}");
+        Directory.CreateDirectory(dir);
+        await Task.Run(() => new GatewayClient(new UnixSocketEndpoint(SocketPath), replyTimeout: TimeSpan.FromMinutes(2)).Receive(
+            new GatewayRequest(GatewayOps.Rootfs, Image: image), $"rootfs of {image}",
+            tar => TreeExtractor.Extract(tar, dir, new LayerApplyOptions(), CancellationToken.None)));
     }
 
     public Task<Outcome> PingAsync() => RequestAsync(new GatewayRequest(GatewayOps.Ping), TimeSpan.FromSeconds(10));

@@ -193,6 +193,12 @@ public sealed class FlattenSpecs : IDisposable
         var dirs = Unpack.Layers(tars, _scratch.Sub(name), For(style));
         var rootfs = _scratch.Sub($"{name}/rootfs");
         RootfsBuilder.Flatten(dirs, rootfs, For(style), CancellationToken.None);
+        // Every case here also checks the streamed flattening (what the CLI receives) against the copied one.
+        var tar = new MemoryStream();
+        RootfsTar.Write(dirs, tar, CancellationToken.None);
+        var streamed = _scratch.Sub($"{name}/streamed");
+        TreeExtractor.Extract(new MemoryStream(tar.ToArray()), streamed, For(style), CancellationToken.None);
+        Assert.Empty(FileTree.Diff(FileTree.Capture(rootfs), FileTree.Capture(streamed)));
         return rootfs;
     }
 }
