@@ -183,7 +183,7 @@ public sealed class ImagePlatformSpecs(RegistryFixture fixture, ITestOutputHelpe
         {
             stdout.GetStringBuilder().Clear();
             stderr.GetStringBuilder().Clear();
-            return CliApp.Run([.. line.Split(' '), "--node", node.Address], TestEnvironment.With(("PULLCLUSTER_STORE", node.Store)),
+            return CliApp.Run([.. line.Split(' '), "--socket", node.SocketPath], TestEnvironment.With(("PULLCLUSTER_STORE", node.Store)),
                 stdout, stderr, OutputTarget.Redirected);
         }
 
