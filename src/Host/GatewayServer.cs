@@ -75,8 +75,7 @@ public sealed class GatewayServer(GatewayListeners listeners, ActorRegistry regi
         {
             // Read at once, before the request: a peer's credentials are those it had when it connected.
             var caller = isUnix ? PeerCredentialReader.Read(client) : null;
-            using var reader = new StreamReader(stream, Encoding.UTF8, leaveOpen: true);
-            var line = await reader.ReadLineAsync(ct);
+            var line = await ReadRequestLineAsync(stream, ct);
             if (line is null) return;
             var channel = Channel.CreateUnbounded<GatewayOutput>(new UnboundedChannelOptions { SingleReader = true });
             var request = Decode(line, channel.Writer);
@@ -132,14 +131,55 @@ public sealed class GatewayServer(GatewayListeners listeners, ActorRegistry regi
         output.TryComplete();
     }
 
+    /// <summary>The most a request line may hold: a reference, a platform and a token fit many times over.</summary>
+    private const int MaxRequestLine = 64 << 10;
+
+    /// <summary>How long a client may take to send its request line.</summary>
+    private static readonly TimeSpan RequestDeadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The request line, read before anyone is authenticated, so bounded in size and in time: a client that sends
+    /// endless bytes without a line break, or nothing at all, must not hold the node's memory or its sockets.
+    /// Null when the client closed, sent too much or took too long.
+    /// </summary>
+    private async Task<string?> ReadRequestLineAsync(NetworkStream stream, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(RequestDeadline);
+        var buffer = new byte[MaxRequestLine];
+        var filled = 0;
+        try
+        {
+            while (filled < buffer.Length)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(filled), deadline.Token);
+                if (n == 0) return null;
+                var newline = Array.IndexOf(buffer, (byte)'\n', filled, n);
+                filled += n;
+                if (newline >= 0) return Encoding.UTF8.GetString(buffer, 0, newline).TrimEnd('\r');
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            log.LogWarning("gateway: no request line within {Deadline}; connection closed", RequestDeadline);
+            return null;
+        }
+        log.LogWarning("gateway: request line longer than {Max} bytes; connection closed", MaxRequestLine);
+        return null;
+    }
+
     private void LogRequest(GatewayRequest request, PeerCredentials? caller, Socket client, AccessDecision decision)
     {
         var from = Describe(caller, client, request.Token is not null);
         if (decision.IsAllowed)
-            log.LogInformation("gateway {Op} {Image} from {Caller}: allowed", request.Op, request.Image ?? "-", from);
+            log.LogInformation("gateway {Op} {Image} from {Caller}: allowed", Printable(request.Op), Printable(request.Image), from);
         else
-            log.LogWarning("gateway {Op} {Image} from {Caller}: refused: {Reason}", request.Op, request.Image ?? "-", from, decision.Refusal);
+            log.LogWarning("gateway {Op} {Image} from {Caller}: refused: {Reason}", Printable(request.Op), Printable(request.Image), from, decision.Refusal);
     }
+
+    /// <summary>What a caller sent, with control characters escaped, so that no request can forge a log line.</summary>
+    private static string Printable(string? text) =>
+        text is null ? "-" : string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
 
     private void LogMalformed(PeerCredentials? caller, Socket client) =>
         log.LogWarning("gateway: malformed request from {Caller}", Describe(caller, client, tokenSent: false));

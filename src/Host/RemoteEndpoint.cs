@@ -7,7 +7,8 @@ namespace PullCluster.Host;
 /// <summary>
 /// The node's Akka.Remote endpoint as the final configuration opens it, and the rule for opening it: whoever can
 /// connect can send PullImage, RemoveImage, MaterializeRootfs and ExportImage to a node that runs as root, so beyond
-/// loopback the endpoint exists only with mutual TLS; on loopback without TLS it opens with a warning.
+/// loopback the endpoint exists only with mutual TLS. On loopback every local user can connect: a root node opens it
+/// without TLS only when told to (pullcluster.remote.allow-unauthenticated-loopback), a user's node with a warning.
 /// </summary>
 public sealed class RemoteEndpoint : IDisposable
 {
@@ -45,6 +46,14 @@ public sealed class RemoteEndpoint : IDisposable
     public static RemoteEndpoint? FromConfig(Config config)
     {
         if (!IsRemoting(config)) return null;
+        // Only the transport whose TLS is enforced may carry messages: another one (akka.remote.plain, say) would open
+        // a plain endpoint that nothing here checks.
+        // Unset, Akka's own default applies, which is that transport.
+        var transports = config.GetStringList("akka.remote.enabled-transports");
+        if (transports.Count > 0 && transports is not [DotNettyTransport])
+            throw new RemoteTlsException(
+                $"akka.remote.enabled-transports must be [\"{DotNettyTransport}\"] (it is [{string.Join(", ", transports)}]): " +
+                "the node enforces TLS on that transport only");
         var host = config.GetString("akka.remote.dot-netty.tcp.hostname", "");
         var port = config.GetInt("akka.remote.dot-netty.tcp.port", 2552);
         var tls = RemoteTls.FromConfig(config);
@@ -58,8 +67,16 @@ public sealed class RemoteEndpoint : IDisposable
                 "can reach that port could pull, remove and write images as this node's user. Give this node a certificate and " +
                 "the CA of its callers (--remote-tls-cert FILE.p12 --remote-tls-ca CA.pem, or pullcluster.remote.tls), " +
                 "or listen on a loopback address (--remote 127.0.0.1:PORT)");
+        if (tls is null && Environment.IsPrivilegedProcess && !config.GetBoolean("pullcluster.remote.allow-unauthenticated-loopback", false))
+            throw new RemoteTlsException(
+                $"refusing to accept actor messages on {host}:{port} without TLS as root: every local user could pull, remove and " +
+                "write images as root through it. Give this node a certificate and the CA of its callers (--remote-tls-cert " +
+                "FILE.p12 --remote-tls-ca CA.pem, or pullcluster.remote.tls), or, if every local user may, set " +
+                "pullcluster.remote.allow-unauthenticated-loopback = on");
         return new RemoteEndpoint(host, port, tls);
     }
+
+    private const string DotNettyTransport = "akka.remote.dot-netty.tcp";
 
     /// <summary>127.0.0.0/8, ::1 and localhost; a host name is not resolved, so any other name counts as reachable from outside.</summary>
     public static bool IsLoopbackHost(string host) =>

@@ -45,6 +45,13 @@ internal sealed class LayerRebase : IDisposable
 
     private void Relocate()
     {
+        // A directory moved under a lower symlink's target may meet another symlink there: repeat until nothing moves.
+        while (RelocateOnce()) { }
+    }
+
+    private bool RelocateOnce()
+    {
+        var moved = false;
         // Ordinal order puts a directory before everything below it, so the shallowest redirected one moves first
         // and takes its implied subdirectories along.
         foreach (var dir in _implied.ToList())
@@ -52,11 +59,13 @@ internal sealed class LayerRebase : IDisposable
             if (!_implied.Contains(dir) || _stack.Lookup(dir).Kind != LayerStack.Kind.Symlink) continue;
             var target = _stack.Resolve(dir, followLast: true, dir);
             if (target == dir || target.StartsWith(dir + "/", StringComparison.Ordinal))
-                throw LayerFormatException.Entry(dir, $"cannot be resolved inside the image: it resolves to '{RawPath.Display(target)}', below itself");
+                throw LayerFormatException.Entry(dir, $"cannot be resolved inside the image: a lower layer's symlink makes it '{RawPath.Display(target)}', below itself");
             EnsureDirectory(EntryPath.Split(target).Parent, dir);
             MoveInto(dir, target);
             _stack.TopChanged();
+            moved = true;
         }
+        return moved;
     }
 
     /// <summary>Moves the top layer's <paramref name="from"/> to <paramref name="to"/>, merging into a directory already there.</summary>
@@ -88,6 +97,10 @@ internal sealed class LayerRebase : IDisposable
 
     private void MoveChild(string from, string to)
     {
+        // Merging into an ancestor (a symlink to "..", or to "/"), a name that repeats the directory being moved would
+        // land on that directory itself.
+        if (from.StartsWith(to + "/", StringComparison.Ordinal))
+            throw LayerFormatException.Entry(from, $"cannot be resolved inside the image: it would replace '{RawPath.Display(to)}', which holds it");
         var source = Posix.Lstat(Full(from));
         if (Posix.TryLstat(Full(to), out var there))
         {

@@ -29,6 +29,7 @@ public sealed class RemoteEndpointStartupSpecs : IDisposable
     [Theory]
     [InlineData("akka.remote.dot-netty.tcp.hostname = \"0.0.0.0\"", "without TLS")]
     [InlineData("akka.remote.dot-netty.tcp { hostname = \"127.0.0.1\", enable-ssl = on, ssl.suppress-validation = on }", "enable-ssl is set without pullcluster.remote.tls")]
+    [InlineData("akka.remote.enabled-transports = [\"akka.remote.plain\"]", "enabled-transports must be")]
     public async Task A_config_file_cannot_open_the_remote_endpoint_around_the_rule(string remoteSettings, string refusal)
     {
         var config = _dir.Combine("remote.conf");
@@ -75,11 +76,17 @@ public sealed class RemoteEndpointStartupSpecs : IDisposable
     }
 
     [Fact]
-    public async Task A_node_on_loopback_without_TLS_starts_and_warns_that_any_local_user_can_send_messages()
+    public async Task A_root_node_on_loopback_without_TLS_refuses_to_start_unless_told_every_local_user_may_send_messages()
     {
+        var refused = await RunNodeAsync(RemoteNodeFixture.RemoteEnvironment($"127.0.0.1:{FreePort.Next()}"));
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("without TLS as root", refused.Stderr + refused.Stdout);
+
         var port = FreePort.Next();
+        var config = _dir.Combine("allow.conf");
+        File.WriteAllText(config, "pullcluster.remote.allow-unauthenticated-loopback = on\n");
         await using var node = await NodeProcess.StartAsync(_dir.Combine("store"),
-            new NodeProcess.Options(Environment: RemoteNodeFixture.RemoteEnvironment($"127.0.0.1:{port}")));
+            new NodeProcess.Options(ConfigFile: config, Environment: RemoteNodeFixture.RemoteEnvironment($"127.0.0.1:{port}")));
 
         var warning = await node.WaitForLogAsync("any local user can send messages to the endpoint", TimeSpan.FromSeconds(30));
         Assert.Contains("warn", warning);

@@ -165,13 +165,15 @@ public sealed class LowerLayerSpecs : IDisposable
     [InlineData("loop", "'loop1'", "cannot be resolved inside the image")]
     [InlineData("dangling", "entry 'stolen'", "'absent', which is in neither this layer nor the layers below it")]
     [InlineData("directory", "entry 'stolen'", "hardlink to directory 'd'")]
+    [InlineData("ancestor", "entry 'up/up'", "which holds it")]
     public void What_cannot_be_placed_on_the_layers_below_is_refused_at_rebase(string kind, string naming, string reason)
     {
         var (lowerTar, upperTar) = kind switch
         {
             "loop" => (new LayerTar().Symlink("loop1", "loop2").Symlink("loop2", "/loop1"), new LayerTar().File("loop1/x", "x")),
             "dangling" => (new LayerTar().File("present", "p"), new LayerTar().Hardlink("stolen", "absent")),
-            _ => (new LayerTar().Dir("d/"), new LayerTar().Hardlink("stolen", "d")),
+            "directory" => (new LayerTar().Dir("d/"), new LayerTar().Hardlink("stolen", "d")),
+            _ => (new LayerTar().Symlink("up", ".."), new LayerTar().File("up/up/x", "x")),
         };
         var lower = _scratch.Sub("lower");
         Unpack.Tar(lowerTar.ToArray(), lower, Unpack.Overlay);
@@ -181,6 +183,21 @@ public sealed class LowerLayerSpecs : IDisposable
         var ex = Assert.Throws<LayerFormatException>(() => LayerUnpacker.Rebase(upper, result, [lower], Unpack.Overlay));
         Assert.Contains(naming, ex.Message);
         Assert.Contains(reason, ex.Message);
+    }
+
+    [Fact]
+    public void A_directory_moved_under_a_lower_symlink_meets_the_next_symlink_there()
+    {
+        var tars = new[]
+        {
+            new LayerTar().Dir("usr/").Dir("usr/lib/").Dir("opt/").Dir("opt/conf/").Symlink("lib", "usr/lib").Symlink("usr/lib/conf", "/opt/conf").ToArray(),
+            new LayerTar().File("lib/conf/x", "x").ToArray(),
+        };
+
+        var tree = FlattenLikeUmoci(tars, WhiteoutStyle.Overlay);
+
+        Assert.Equal("file", tree["opt/conf/x"].Type);
+        Assert.Equal("symlink", tree["usr/lib/conf"].Type);
     }
 
     [Fact]
