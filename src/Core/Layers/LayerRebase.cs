@@ -196,7 +196,7 @@ internal sealed class LayerRebase : IDisposable
         foreach (var dir in _implied)
         {
             var node = _stack.Lookup(dir);
-            if (node.Kind != LayerStack.Kind.Directory || node.Layers is not [0, ..] || node.Below < 0) continue;
+            if (node.Kind != LayerStack.Kind.Directory || node.Layer != 0 || node.Below < 0) continue;
             var source = _stack.Full(node.Below, dir);
             var path = Full(dir);
             var st = Posix.Lstat(source);

@@ -17,16 +17,14 @@ internal sealed class LayerStack
     public enum Kind { Missing, Directory, Symlink, Other }
 
     /// <param name="Layer">The layer whose entry decides (for a directory, the nearest that has it).</param>
-    /// <param name="Layers">For a directory, every layer whose content shows in it, nearest first.</param>
     /// <param name="Below">For a directory the top only implied, the nearest lower layer with the directory it
     /// stands over (whose metadata it should carry), even when an opaque marker hides that one's content; else -1.</param>
-    public readonly record struct Node(Kind Kind, int Layer, int[] Layers, int Below);
+    public readonly record struct Node(Kind Kind, int Layer, int Below);
 
-    private static readonly Node Missing = new(Kind.Missing, -1, [], -1);
+    private static readonly Node Missing = new(Kind.Missing, -1, -1);
 
-    private readonly string[] _roots;
+    private readonly LayerProbe[] _probes;
     private readonly ISet<string> _implied;
-    private readonly bool _markers;
     private readonly Dictionary<string, Node> _known = new(StringComparer.Ordinal);
 
     /// <param name="top">The layer being placed, index 0.</param>
@@ -36,29 +34,62 @@ internal sealed class LayerStack
     /// <param name="style">How the diffs record whiteouts; aufs markers are only looked for where they can exist.</param>
     public LayerStack(string top, IReadOnlyList<string> parents, ISet<string> implied, WhiteoutStyle style)
     {
-        _roots = [top, .. parents];
+        var markers = style == WhiteoutStyle.Aufs;
+        _probes = [new LayerProbe(top, markers), .. parents.Select(p => new LayerProbe(p, markers))];
         _implied = implied;
-        _markers = style == WhiteoutStyle.Aufs;
     }
 
-    public int Count => _roots.Length;
+    public string Full(int layer, string rel) => _probes[layer].Full(rel);
 
-    public string Full(int layer, string rel) => rel.Length == 0 ? _roots[layer] : string.Concat(_roots[layer], "/", rel);
+    /// <summary>Forgets what was looked up in the top layer, after changing it.</summary>
+    public void TopChanged()
+    {
+        _known.Clear();
+        _probes[0].Forget();
+    }
 
-    /// <summary>Forgets what was looked up, after the top layer changed.</summary>
-    public void TopChanged() => _known.Clear();
-
-    /// <summary>What the stacked tree has at <paramref name="rel"/>, following no symlink.</summary>
+    /// <summary>
+    /// What the stacked tree has at <paramref name="rel"/>, following no symlink: the nearest layer that says anything
+    /// about the path decides, as overlayfs merges (what a layer hides, it hides for every layer below). Each layer is
+    /// asked about a path once, and the scan stops at the first answer, so a deep stack of layers sharing their
+    /// directories costs what one lookup per layer would.
+    /// </summary>
     public Node Lookup(string rel)
     {
         if (_known.TryGetValue(rel, out var known)) return known;
-        Node node;
-        if (rel.Length == 0) node = RootNode();
-        else
+        var throughTop = false;
+        var node = Missing;
+        for (var i = 0; i < _probes.Length; i++)
         {
-            var (dir, name) = EntryPath.Split(rel);
-            var parent = Lookup(dir);
-            node = parent.Kind == Kind.Directory ? Child(parent, dir, rel, name) : Missing;
+            var (found, marked) = _probes[i].Find(rel);
+            if (found == Found.Nothing) continue;
+            if (throughTop)
+            {
+                // Under a directory the top only implied, a lower symlink shows through and redirects it; a lower
+                // directory lends it its metadata; anything else (a file, a whiteout) it simply replaces.
+                node = found switch
+                {
+                    Found.Symlink => new Node(Kind.Symlink, i, -1),
+                    Found.Directory => new Node(Kind.Directory, 0, i),
+                    _ => new Node(Kind.Directory, 0, -1),
+                };
+                throughTop = false;
+                break;
+            }
+            if (found == Found.Directory && i == 0 && !marked && _implied.Contains(rel))
+            {
+                throughTop = true;
+                node = new Node(Kind.Directory, 0, -1);
+                continue;
+            }
+            node = found switch
+            {
+                Found.Directory => new Node(Kind.Directory, i, -1),
+                Found.Symlink => new Node(Kind.Symlink, i, -1),
+                Found.Other => new Node(Kind.Other, i, -1),
+                _ => Missing,
+            };
+            break;
         }
         _known[rel] = node;
         return node;
@@ -107,64 +138,66 @@ internal sealed class LayerStack
         for (var i = parts.Length - 1; i >= 0; i--) pending.Push(parts[i]);
     }
 
-    private Node RootNode()
-    {
-        var layers = new List<int>();
-        for (var i = 0; i < _roots.Length; i++)
-        {
-            layers.Add(i);
-            if (IsOpaque(_roots[i])) break;
-        }
-        return new Node(Kind.Directory, 0, [.. layers], -1);
-    }
+    private enum Found { Nothing, Directory, Symlink, Other, Hidden }
 
-    private Node Child(Node parent, string dir, string rel, string name)
+    /// <summary>
+    /// What one layer diff says about a path, component by component without following symlinks: an entry of some
+    /// kind, nothing, or that it hides the path from the layers below (a whiteout, an opaque directory above it, a
+    /// non-directory on the way). Answers are kept per path prefix, since a layer's paths share their prefixes.
+    /// </summary>
+    private sealed class LayerProbe(string root, bool markers)
     {
-        var dirs = new List<int>();
-        var throughTop = false;
-        var hideBelow = false;
-        var below = -1;
-        foreach (var i in parent.Layers)
+        /// <param name="OpaqueThrough">Some directory from the root down to this one, itself included, is opaque, so a
+        /// name missing below it is hidden rather than absent.</param>
+        /// <param name="Marked">An aufs whiteout marker names the path in this same layer: deleted, then recreated.</param>
+        private readonly record struct Answer(Found Found, bool OpaqueThrough, bool Marked);
+
+        private readonly Dictionary<string, Answer> _known = new(StringComparer.Ordinal);
+
+        public string Full(string rel) => rel.Length == 0 ? root : string.Concat(root, "/", rel);
+
+        public void Forget() => _known.Clear();
+
+        public (Found Found, bool Marked) Find(string rel)
         {
-            var at = Full(i, dir);
-            var marked = _markers && Posix.TryLstat(string.Concat(at, "/", Whiteout.Prefix, name), out _);
+            var answer = Resolve(rel);
+            return (answer.Found, answer.Marked);
+        }
+
+        private Answer Resolve(string rel)
+        {
+            if (_known.TryGetValue(rel, out var known)) return known;
+            Answer answer;
+            if (rel.Length == 0) answer = new Answer(Found.Directory, IsOpaque(root), false);
+            else
+            {
+                var (dir, name) = EntryPath.Split(rel);
+                var parent = Resolve(dir);
+                answer = parent.Found switch
+                {
+                    Found.Directory => Step(dir, name, parent.OpaqueThrough),
+                    Found.Nothing => new Answer(Found.Nothing, false, false),
+                    _ => new Answer(Found.Hidden, false, false),
+                };
+            }
+            _known[rel] = answer;
+            return answer;
+        }
+
+        private Answer Step(string dir, string name, bool opaqueAbove)
+        {
+            var at = Full(dir);
+            var marked = markers && Posix.TryLstat(string.Concat(at, "/", Whiteout.Prefix, name), out _);
             var path = string.Concat(at, "/", name);
             if (!Posix.TryLstat(path, out var st))
-            {
-                if (marked) break;
-                continue;
-            }
-            if (!Posix.IsDir(st))
-            {
-                if (Metadata.IsOverlayWhiteout(st)) break;
-                var kind = Posix.TypeOf(st) == SIfLnk ? Kind.Symlink : Kind.Other;
-                // A directory hides what is below it, except one the top only implied, which a lower symlink
-                // redirects; a lower file under it is replaced, as before layers were stacked.
-                if (dirs.Count == 0 || (throughTop && kind == Kind.Symlink)) return new Node(kind, i, [], -1);
-                break;
-            }
-            var opaque = marked || IsOpaque(path);
-            if (i == 0 && !marked && _implied.Contains(rel))
-            {
-                dirs.Add(0);
-                throughTop = true;
-                // An opaque marker written below a symlinked path still hides what lies where it leads.
-                hideBelow = opaque;
-                continue;
-            }
-            if (throughTop)
-            {
-                below = i;
-                throughTop = false;
-                if (hideBelow) break;
-            }
-            dirs.Add(i);
-            if (opaque) break;
+                return new Answer(marked || opaqueAbove ? Found.Hidden : Found.Nothing, opaqueAbove, marked);
+            if (Posix.IsDir(st)) return new Answer(Found.Directory, opaqueAbove || marked || IsOpaque(path), marked);
+            if (Metadata.IsOverlayWhiteout(st)) return new Answer(Found.Hidden, opaqueAbove, marked);
+            return new Answer(Posix.TypeOf(st) == SIfLnk ? Found.Symlink : Found.Other, opaqueAbove, marked);
         }
-        return dirs.Count == 0 ? Missing : new Node(Kind.Directory, dirs[0], [.. dirs], below);
-    }
 
-    private bool IsOpaque(string dir) =>
-        (_markers && Posix.TryLstat(string.Concat(dir, "/", Whiteout.Opaque), out _)) ||
-        Posix.GetXattr(dir, Whiteout.OverlayOpaqueXattr) is [(byte)'y'];
+        private bool IsOpaque(string dir) =>
+            (markers && Posix.TryLstat(string.Concat(dir, "/", Whiteout.Opaque), out _)) ||
+            Posix.GetXattr(dir, Whiteout.OverlayOpaqueXattr) is [(byte)'y'];
+    }
 }
