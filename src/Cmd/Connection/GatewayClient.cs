@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using PullCluster.Core.Gateway;
+using PullCluster.Core.Layers;
 
 namespace PullCluster.Cmd.Connection;
 
@@ -74,7 +75,7 @@ public sealed class GatewayClient(NodeEndpoint node, string? token = null, TimeS
     }
 
     /// <summary>The content of the data lines of one reply stream, read as the caller asks for it.</summary>
-    private sealed class DataStream(GatewayClient client, ReplyLineReader reader, string activity) : Stream
+    private sealed class DataStream(GatewayClient client, ReplyLineReader reader, string activity) : ReadOnlyStream
     {
         private long left;
 
@@ -127,16 +128,6 @@ public sealed class GatewayClient(NodeEndpoint node, string? token = null, TimeS
                     throw new CliFailure($"node {client.Node} answered the {activity} with '{reply.Kind}' where data was expected");
             }
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private Socket Connect() => node switch

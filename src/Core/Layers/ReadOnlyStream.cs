@@ -1,7 +1,7 @@
 namespace PullCluster.Core.Layers;
 
-/// <summary>The members every forward-only, read-only stream of the unpacker refuses the same way.</summary>
-internal abstract class ReadOnlyStream : Stream
+/// <summary>The members every forward-only, read-only stream (the unpacker's, the CLI's received data) refuses the same way.</summary>
+public abstract class ReadOnlyStream : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => false;
