@@ -2,7 +2,7 @@
 # What one CLI command costs: the CPU time of a `pullcluster pull` client process and its wall time, for
 # an image the node already holds (so the node only checks the tag with the registry and answers from its
 # store: what is left is the client's start, its connection to the node and the reply). Each tool gets a
-# node on a fresh store and one cold pull first; then N warm pulls run one after another.
+# node on a fresh store and one cold pull first; then N rounds of warm pulls, the tools taking turns.
 #
 #   bench/cli.sh                                         (N=40, TOOLS=pullcluster)
 #   BASELINE=/path/to/older/checkout TOOLS="baseline pullcluster" bench/cli.sh
@@ -36,10 +36,15 @@ echo "tool,i,wall_s,cpu_s" > "$OUT"
 # CPU (the node runs in a session of its own and is not counted).
 # `times` must run in this shell, not in a pipeline's subshell, to see this shell's children.
 cpu_seconds() { tail -1 "$1" | awk '{ split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.4f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }'; }
+# Every tool's node runs at once and the tools take turns, swapping places each round, so drift in the
+# machine's load falls on all of them alike.
 for tool in $TOOLS; do
   "${tool}_reset" "cli-$STAMP-$tool" || { echo "$tool: starting its node failed" >&2; exit 1; }
   ( "${tool}_pull" "$REF" 0 ) || { echo "$tool: the cold pull of $REF failed" >&2; exit 1; }
-  for i in $(seq "$N"); do
+done
+order=($TOOLS)
+for i in $(seq "$N"); do
+  for tool in "${order[@]}"; do
     times > "$BENCH_DIR/cpu0"
     t0=$(now)
     ( "${tool}_pull" "$REF" "$i" ) || { echo "$tool: warm pull $i of $REF failed" >&2; exit 1; }
@@ -47,8 +52,9 @@ for tool in $TOOLS; do
     times > "$BENCH_DIR/cpu1"
     echo "$tool,$i,$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }'),$(awk -v a="$(cpu_seconds "$BENCH_DIR/cpu0")" -v b="$(cpu_seconds "$BENCH_DIR/cpu1")" 'BEGIN { printf "%.4f", b - a }')" >> "$OUT"
   done
-  "${tool}_purge"
+  order=($(printf '%s\n' "${order[@]}" | tac))
 done
+for tool in $TOOLS; do "${tool}_purge"; done
 
 python3 - "$OUT" <<'PY'
 import csv, statistics, sys

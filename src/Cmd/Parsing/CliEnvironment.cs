@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using PullCluster.Core.Gateway;
 
 namespace PullCluster.Cmd.Parsing;
@@ -6,7 +5,7 @@ namespace PullCluster.Cmd.Parsing;
 /// <summary>What the command line is resolved against, passed in so that parsing stays a pure function.</summary>
 /// <param name="IsRoot">The CLI runs as root, whose node is the host's, on /run/pullcluster/pullcluster.sock.</param>
 /// <param name="PathExists">Whether anything (a socket counts) is at a path.</param>
-public sealed partial record CliEnvironment(Func<string, string?> Variable, string CurrentDirectory, bool IsRoot, Func<string, bool> PathExists)
+public sealed record CliEnvironment(Func<string, string?> Variable, string CurrentDirectory, bool IsRoot, Func<string, bool> PathExists)
 {
     public const string SocketVariable = "PULLCLUSTER_SOCKET";
     public const string NodeVariable = "PULLCLUSTER_NODE";
@@ -15,7 +14,7 @@ public sealed partial record CliEnvironment(Func<string, string?> Variable, stri
     public const string NodeBinaryVariable = "PULLCLUSTER_NODE_BIN";
 
     public static CliEnvironment FromProcess() =>
-        new(Environment.GetEnvironmentVariable, Environment.CurrentDirectory, GetEffectiveUserId() == 0, Path.Exists);
+        new(Environment.GetEnvironmentVariable, Environment.CurrentDirectory, Environment.IsPrivilegedProcess, Path.Exists);
 
     /// <summary>An empty variable counts as unset, as shells make it easy to export one by accident.</summary>
     public string? Get(string name) => Variable(name) is { Length: > 0 } value ? value : null;
@@ -37,7 +36,4 @@ public sealed partial record CliEnvironment(Func<string, string?> Variable, stri
     /// </summary>
     public string DefaultSocket(string store) =>
         IsRoot || PathExists(SocketPaths.Root) ? SocketPaths.Root : SocketPaths.ForUser(Get("XDG_RUNTIME_DIR"), store);
-
-    [LibraryImport("libc", EntryPoint = "geteuid")]
-    private static partial uint GetEffectiveUserId();
 }
