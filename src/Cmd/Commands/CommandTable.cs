@@ -148,6 +148,7 @@ public static class CommandTable
     /// <summary>The command a whole path or alias names ("image ls", "images"), or null.</summary>
     public static CliCommand? Find(string path) => Array.Find(All, c => c.Path == path || c.Aliases.Contains(path));
 
+    /// <summary>The content comes as data frames that end in "ok", the one final kind a receiving request has.</summary>
     private static GatewayCall WriteToDir(string op, string what) =>
         new((args, image) => new GatewayRequest(op, image, args.Platform), image => $"{op} of {image}", GatewayKinds.Ok,
             (run, image, _) => run.Stdout.WriteLine($"wrote the {what} of {image} to {run.Written}"));

@@ -118,7 +118,8 @@ public static class ArgumentParser
         var rest = words.Skip(1).ToList();
         if (words[0] == CommandTable.Help.Name) return (CommandTable.Help, [], HelpTopic(rest));
         if (CommandTable.Palettes.Contains(words[0])) return ResolveInPalette(words[0], rest, options);
-        if (CommandTable.Find(words[0]) is { } command) return WithHelp(command, rest, options);
+        // One word only: "image ls" quoted as one argument is no command, as it never was.
+        if (!words[0].Contains(' ') && CommandTable.Find(words[0]) is { } command) return WithHelp(command, rest, options);
         if (options.Help) return (CommandTable.Help, [], "");
         throw new UsageException($"unknown command '{words[0]}' (see 'pullcluster --help')");
     }
