@@ -7,7 +7,8 @@ namespace PullCluster.Cmd.Parsing;
 /// <summary>
 /// Hand-written because the CLI is started twenty at a time on small build machines: a parser library would
 /// cost more start-up than the whole round trip to the node. Options may stand anywhere on the line, as
-/// docker's do; "--" ends option parsing.
+/// docker's do; "--" ends option parsing. The commands, their operands and their options are
+/// <see cref="CommandTable"/>'s; the global options (where the node is, which store) are this parser's own.
 /// </summary>
 public static class ArgumentParser
 {
@@ -88,12 +89,13 @@ public static class ArgumentParser
                 case "--node": options.Node = Value(args, ref i, name, inline); break;
                 case "--token-file": options.TokenFile = Value(args, ref i, name, inline); break;
                 case "--store": options.Store = Value(args, ref i, name, inline); break;
-                case "--help" or "-h": options.Help = Flag(name, inline) is null; break;
-                case "--version": options.Version = Flag(name, inline) is null; break;
+                case "--help" or "-h": options.Help = Flag(name, inline); break;
+                case "--version": options.Version = Flag(name, inline); break;
                 default:
                     var option = CommandOption.Find(name)
                         ?? throw new UsageException($"unknown option '{name}' (see 'pullcluster --help')");
-                    options.Set(option, option.Value is null ? Flag(name, inline) : Value(args, ref i, name, inline));
+                    if (option.Value is not null) options.Set(option, Value(args, ref i, name, inline));
+                    else if (Flag(name, inline)) options.Set(option, null);
                     break;
             }
         }
@@ -108,9 +110,8 @@ public static class ArgumentParser
         return args[++i];
     }
 
-    /// <summary>Null, the value a flag has: a flag given a value (--json=yes) is refused.</summary>
-    private static string? Flag(string name, string? inline) =>
-        inline is null ? null : throw new UsageException($"option '{name}' takes no value");
+    private static bool Flag(string name, string? inline) =>
+        inline is null ? true : throw new UsageException($"option '{name}' takes no value");
 
     private static (CliCommand, IReadOnlyList<string>, string) ResolveCommand(List<string> words, Options options)
     {
