@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Reflection;
 using PullCluster.Cmd.Commands;
 using PullCluster.Cmd.Connection;
-using PullCluster.Cmd.NodeControl;
 using PullCluster.Cmd.Parsing;
 
 namespace PullCluster.Cmd;
@@ -39,34 +37,17 @@ public static class CliApp
         }
     }
 
+    /// <summary>The command's table entry runs it; only a command that reaches the node reads the admin token.</summary>
     private static int Dispatch(
         CliArguments args, CliEnvironment env, TextWriter stdout, TextWriter stderr, OutputTarget target)
     {
-        if (args.Command == CommandKind.Help) return Print(stdout, Usage.For(args.HelpTopic));
-        if (args.Command == CommandKind.Version) return Print(stdout, $"pullcluster {Version}");
-        var token = args.Node is NodeAddress && args.TokenFile is { } file ? AdminTokenFile.Read(file) : null;
-        var node = new NodeConnection(args.Node, token, args.Store, env, stderr);
-        return args.Command switch
-        {
-            CommandKind.Pull => PullCommand.Run(args, node, stdout, target),
-            CommandKind.ImageList => ImageCommands.List(args, node, stdout),
-            CommandKind.ImageRemove => ImageCommands.Remove(args, node, stdout, stderr),
-            CommandKind.ImageRootfs => ImageCommands.Rootfs(args, node, stdout),
-            CommandKind.ImageExport => ImageCommands.Export(args, node, stdout),
-            CommandKind.NodeStart => NodeCommands.Start(args, env, stdout, stderr),
-            CommandKind.NodeStop => NodeCommands.Stop(args, stdout),
-            CommandKind.NodeStatus => NodeCommands.Status(args, token, stdout),
-            _ => throw new UnreachableException($"command {args.Command} has no handler"),
-        };
+        var token = !args.Command.Offline && args.Node is NodeAddress && args.TokenFile is { } file
+            ? AdminTokenFile.Read(file)
+            : null;
+        return args.Command.Run(new CommandRun(args, token, env, stdout, stderr, target));
     }
 
-    private static int Print(TextWriter stdout, string text)
-    {
-        stdout.WriteLine(text);
-        return 0;
-    }
-
-    private static string Version =>
+    public static string Version =>
         typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
         ?? typeof(CliApp).Assembly.GetName().Version?.ToString()
         ?? "unknown";

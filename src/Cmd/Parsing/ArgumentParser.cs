@@ -1,3 +1,4 @@
+using PullCluster.Cmd.Commands;
 using PullCluster.Cmd.Connection;
 using CorePlatform = PullCluster.Core.Formats.Platform;
 
@@ -6,7 +7,8 @@ namespace PullCluster.Cmd.Parsing;
 /// <summary>
 /// Hand-written because the CLI is started twenty at a time on small build machines: a parser library would
 /// cost more start-up than the whole round trip to the node. Options may stand anywhere on the line, as
-/// docker's do; "--" ends option parsing.
+/// docker's do; "--" ends option parsing. The commands, their operands and their options are
+/// <see cref="CommandTable"/>'s; the global options (where the node is, which store) are this parser's own.
 /// </summary>
 public static class ArgumentParser
 {
@@ -21,7 +23,15 @@ public static class ArgumentParser
         public bool Quiet;
         public bool Help;
         public bool Version;
-        public readonly List<string> CommandOptions = [];
+        public readonly List<CommandOption> CommandOptions = [];
+
+        public void Set(CommandOption option, string? value)
+        {
+            if (option == CommandOption.Platform) Platform = value;
+            else if (option == CommandOption.Json) Json = true;
+            else if (option == CommandOption.Quiet) Quiet = true;
+            CommandOptions.Add(option);
+        }
     }
 
     public static CliArguments Parse(IReadOnlyList<string> args, CliEnvironment env)
@@ -31,15 +41,15 @@ public static class ArgumentParser
         ReadTokens(args, options, words);
 
         var (command, operands, topic) = options.Version && !options.Help
-            ? (CommandKind.Version, [], "version")
+            ? (CommandTable.Version, [], CommandTable.Version.Path)
             : ResolveCommand(words, options);
-        if (command is not CommandKind.Help)
+        if (command != CommandTable.Help)
         {
-            CheckOptionsApply(command, topic, options);
-            operands = CheckOperands(command, topic, operands, env);
+            CheckOptionsApply(command, options);
+            operands = CheckOperands(command, operands, env);
         }
 
-        var store = command is CommandKind.Help or CommandKind.Version ? "" : ResolveStore(options.Store, env);
+        var store = command.Offline ? "" : ResolveStore(options.Store, env);
         return new CliArguments(
             command,
             operands,
@@ -48,7 +58,7 @@ public static class ArgumentParser
             options.Platform is null ? null : NormalizePlatform(options.Platform),
             options.Json,
             options.Quiet,
-            command == CommandKind.Help ? topic : "",
+            command == CommandTable.Help ? topic : "",
             (options.TokenFile ?? env.Get(CliEnvironment.TokenFileVariable)) is { } tokenFile
                 ? Path.GetFullPath(tokenFile, env.CurrentDirectory)
                 : null);
@@ -79,15 +89,14 @@ public static class ArgumentParser
                 case "--node": options.Node = Value(args, ref i, name, inline); break;
                 case "--token-file": options.TokenFile = Value(args, ref i, name, inline); break;
                 case "--store": options.Store = Value(args, ref i, name, inline); break;
-                case "--platform":
-                    options.Platform = Value(args, ref i, name, inline);
-                    options.CommandOptions.Add(name);
-                    break;
-                case "--json": options.Json = Flag(name, inline); options.CommandOptions.Add(name); break;
-                case "--quiet" or "-q": options.Quiet = Flag(name, inline); options.CommandOptions.Add("--quiet"); break;
                 case "--help" or "-h": options.Help = Flag(name, inline); break;
                 case "--version": options.Version = Flag(name, inline); break;
-                default: throw new UsageException($"unknown option '{name}' (see 'pullcluster --help')");
+                default:
+                    var option = CommandOption.Find(name)
+                        ?? throw new UsageException($"unknown option '{name}' (see 'pullcluster --help')");
+                    if (option.Value is not null) options.Set(option, Value(args, ref i, name, inline));
+                    else if (Flag(name, inline)) options.Set(option, null);
+                    break;
             }
         }
     }
@@ -104,115 +113,74 @@ public static class ArgumentParser
     private static bool Flag(string name, string? inline) =>
         inline is null ? true : throw new UsageException($"option '{name}' takes no value");
 
-    private static (CommandKind, IReadOnlyList<string>, string) ResolveCommand(List<string> words, Options options)
+    private static (CliCommand, IReadOnlyList<string>, string) ResolveCommand(List<string> words, Options options)
     {
-        if (words.Count == 0) return (CommandKind.Help, [], "");
+        if (words.Count == 0) return (CommandTable.Help, [], "");
         var rest = words.Skip(1).ToList();
-        switch (words[0])
-        {
-            case "help":
-                return (CommandKind.Help, [], HelpTopic(rest));
-            case "version":
-                return WithHelp(CommandKind.Version, rest, "version", options);
-            case "pull":
-                return WithHelp(CommandKind.Pull, rest, "pull", options);
-            case "images":
-                return WithHelp(CommandKind.ImageList, rest, "image ls", options);
-            case "image":
-                return ResolveSub(rest, options, "image", "ls, rm, rootfs, export", sub => sub switch
-                {
-                    "ls" or "list" => (CommandKind.ImageList, "image ls"),
-                    "rm" or "remove" => (CommandKind.ImageRemove, "image rm"),
-                    "rootfs" => (CommandKind.ImageRootfs, "image rootfs"),
-                    "export" => (CommandKind.ImageExport, "image export"),
-                    _ => null,
-                });
-            case "node":
-                return ResolveSub(rest, options, "node", "start, stop, status", sub => sub switch
-                {
-                    "start" => (CommandKind.NodeStart, "node start"),
-                    "stop" => (CommandKind.NodeStop, "node stop"),
-                    "status" => (CommandKind.NodeStatus, "node status"),
-                    _ => null,
-                });
-            default:
-                if (options.Help) return (CommandKind.Help, [], "");
-                throw new UsageException($"unknown command '{words[0]}' (see 'pullcluster --help')");
-        }
+        if (words[0] == CommandTable.Help.Name) return (CommandTable.Help, [], HelpTopic(rest));
+        if (CommandTable.Palettes.Contains(words[0])) return ResolveInPalette(words[0], rest, options);
+        // One word only: "image ls" quoted as one argument is no command, as it never was.
+        if (!words[0].Contains(' ') && CommandTable.Find(words[0]) is { } command) return WithHelp(command, rest, options);
+        if (options.Help) return (CommandTable.Help, [], "");
+        throw new UsageException($"unknown command '{words[0]}' (see 'pullcluster --help')");
     }
 
-    private static (CommandKind, IReadOnlyList<string>, string) ResolveSub(
-        List<string> rest, Options options, string group, string choices, Func<string, (CommandKind, string)?> pick)
+    private static (CliCommand, IReadOnlyList<string>, string) ResolveInPalette(string palette, List<string> rest, Options options)
     {
+        var choices = string.Join(", ", CommandTable.All.Where(c => c.Palette == palette).Select(c => c.Name));
         if (rest.Count == 0)
         {
-            if (options.Help) return (CommandKind.Help, [], group);
-            throw new UsageException($"'{group}' needs a subcommand: {choices} (see 'pullcluster {group} --help')");
+            if (options.Help) return (CommandTable.Help, [], palette);
+            throw new UsageException($"'{palette}' needs a subcommand: {choices} (see 'pullcluster {palette} --help')");
         }
-        var picked = pick(rest[0])
-            ?? throw new UsageException($"unknown command '{group} {rest[0]}'; '{group}' takes {choices}");
-        return WithHelp(picked.Item1, rest.Skip(1).ToList(), picked.Item2, options);
+        var command = CommandTable.Find($"{palette} {rest[0]}") is { Palette: var p } found && p == palette
+            ? found
+            : throw new UsageException($"unknown command '{palette} {rest[0]}'; '{palette}' takes {choices}");
+        return WithHelp(command, rest.Skip(1).ToList(), options);
     }
 
-    private static (CommandKind, IReadOnlyList<string>, string) WithHelp(
-        CommandKind command, IReadOnlyList<string> operands, string topic, Options options) =>
-        options.Help ? (CommandKind.Help, [], topic) : (command, operands, topic);
+    private static (CliCommand, IReadOnlyList<string>, string) WithHelp(
+        CliCommand command, IReadOnlyList<string> operands, Options options) =>
+        options.Help ? (CommandTable.Help, [], command.Path) : (command, operands, command.Path);
 
+    /// <summary>An alias asks for the help of the command it names: 'help images' is 'help image ls'.</summary>
     private static string HelpTopic(List<string> words)
     {
         var topic = string.Join(' ', words);
-        return topic switch
-        {
-            "images" or "image list" => "image ls",
-            "image remove" => "image rm",
-            _ when Usage.HasTopic(topic) => topic,
-            _ => throw new UsageException($"no help for '{topic}' (see 'pullcluster --help')"),
-        };
+        if (CommandTable.Find(topic) is { } command) return command.Path;
+        return Usage.HasTopic(topic) ? topic : throw new UsageException($"no help for '{topic}' (see 'pullcluster --help')");
     }
 
-    private static void CheckOptionsApply(CommandKind command, string topic, Options options)
+    private static void CheckOptionsApply(CliCommand command, Options options)
     {
-        string[] allowed = command switch
-        {
-            CommandKind.Pull => ["--platform", "--json", "--quiet"],
-            CommandKind.ImageList => ["--platform", "--json", "--quiet"],
-            CommandKind.ImageRemove or CommandKind.ImageRootfs or CommandKind.ImageExport => ["--platform"],
-            _ => [],
-        };
         foreach (var option in options.CommandOptions)
-            if (!allowed.Contains(option))
-                throw new UsageException($"'{topic}' does not take {option} (see 'pullcluster {topic} --help')");
+            if (!command.Takes(option))
+                throw new UsageException($"'{command.Path}' does not take {option.Name} (see 'pullcluster {command.Path} --help')");
     }
 
-    private static IReadOnlyList<string> CheckOperands(
-        CommandKind command, string topic, IReadOnlyList<string> operands, CliEnvironment env)
+    /// <summary>Checks the words against the command's operands; DIR operands come back absolute.</summary>
+    private static IReadOnlyList<string> CheckOperands(CliCommand command, IReadOnlyList<string> operands, CliEnvironment env)
     {
-        switch (command)
+        var (topic, expected) = (command.Path, command.Operands);
+        if (expected.Length == 0)
         {
-            case CommandKind.Pull:
-                Exactly(topic, operands, "IMAGE");
-                return operands;
-            case CommandKind.ImageRemove:
-                if (operands.Count == 0) throw new UsageException($"'{topic}' needs at least one IMAGE");
-                return operands;
-            case CommandKind.ImageRootfs or CommandKind.ImageExport:
-                Exactly(topic, operands, "IMAGE", "DIR");
-                // Resolved once, so that every message names the directory that was written.
-                return [operands[0], Path.GetFullPath(operands[1], env.CurrentDirectory)];
-            default:
-                if (operands.Count > 0)
-                    throw new UsageException($"'{topic}' takes no arguments, got '{string.Join(' ', operands)}'");
-                return operands;
+            if (operands.Count > 0)
+                throw new UsageException($"'{topic}' takes no arguments, got '{string.Join(' ', operands)}'");
+            return operands;
         }
-    }
-
-    private static void Exactly(string topic, IReadOnlyList<string> operands, params string[] names)
-    {
-        if (operands.Count < names.Length)
-            throw new UsageException($"'{topic}' needs {string.Join(' ', names)}: missing {names[operands.Count]}");
-        if (operands.Count > names.Length)
+        var (last, required) = (expected[^1], expected.Count(o => !o.Many && !o.Optional));
+        if (operands.Count < required)
             throw new UsageException(
-                $"'{topic}' takes {string.Join(' ', names)}, got unexpected '{string.Join(' ', operands.Skip(names.Length))}'");
+                $"'{topic}' needs {string.Join(' ', expected.Select(o => o.Name))}: missing {expected[operands.Count].Name}");
+        if (last.Many && operands.Count == required)
+            throw new UsageException($"'{topic}' needs at least one {last.Name}");
+        if (!last.Many && operands.Count > expected.Length)
+            throw new UsageException(
+                $"'{topic}' takes {string.Join(' ', expected.Select(o => o.Name))}, got unexpected '{string.Join(' ', operands.Skip(expected.Length))}'");
+        // Resolved once, so that every message names the directory that was written.
+        return operands
+            .Select((word, i) => expected[Math.Min(i, expected.Length - 1)].Directory ? Path.GetFullPath(word, env.CurrentDirectory) : word)
+            .ToList();
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using PullCluster.Cmd.Commands;
 using PullCluster.Cmd.Connection;
 
 namespace PullCluster.Cmd.Parsing;
@@ -6,9 +7,9 @@ namespace PullCluster.Cmd.Parsing;
 /// <param name="Operands">IMAGE / DIR words after the command; DIR operands are absolute.</param>
 /// <param name="Node">The node's unix socket, or its TCP address when --node / PULLCLUSTER_NODE asks for one.</param>
 /// <param name="TokenFile">The admin token's file for TCP requests (absolute), or null.</param>
-/// <param name="HelpTopic">For <see cref="CommandKind.Help"/>: "" for the overview, else e.g. "pull" or "image ls".</param>
+/// <param name="HelpTopic">For <see cref="CommandTable.Help"/>: "" for the overview, else e.g. "pull" or "image ls".</param>
 public sealed record CliArguments(
-    CommandKind Command,
+    CliCommand Command,
     IReadOnlyList<string> Operands,
     NodeEndpoint Node,
     string Store,

@@ -1,11 +1,15 @@
+using System.Text;
+using PullCluster.Cmd.Commands;
+
 namespace PullCluster.Cmd.Parsing;
 
-/// <summary>The --help texts, one per command; "" is the overview.</summary>
+/// <summary>
+/// The --help texts, written from <see cref="CommandTable"/> when asked for: "" is the overview, a palette word
+/// ("image") lists its commands, a command's path ("image ls") is that command's help.
+/// </summary>
 public static class Usage
 {
     private const string GlobalOptions = """
-
-
         Global options (anywhere on the line):
           --socket PATH      the node's unix socket (env PULLCLUSTER_SOCKET; default /run/pullcluster/pullcluster.sock
                              when it exists or for root, else $XDG_RUNTIME_DIR/pullcluster/pullcluster.sock)
@@ -18,111 +22,79 @@ public static class Usage
           --version          show the version
         """;
 
-    private static readonly Dictionary<string, string> Topics = new()
+    private const string Overview = """
+        Usage: pullcluster COMMAND [OPTIONS]
+
+        Pulls container images through a PullCluster node, which fetches every blob once however many
+        pulls ask for it. A node on this machine is started on demand when none answers on the socket.
+        """;
+
+    private const string ExitStatus = "Exit status: 0 on success, 1 when the command failed, 2 when the command line is wrong.";
+
+    /// <summary>Where a command list's summaries start, and an option list's help.</summary>
+    private const int SummaryColumn = 24;
+    private const int OptionHelpColumn = 33;
+
+    public static bool HasTopic(string topic) =>
+        topic.Length == 0 || CommandTable.Palettes.Contains(topic) || CommandTable.All.Any(c => c.Path == topic);
+
+    public static string For(string topic)
     {
-        [""] = """
-            Usage: pullcluster COMMAND [OPTIONS]
-
-            Pulls container images through a PullCluster node, which fetches every blob once however many
-            pulls ask for it. A node on this machine is started on demand when none answers on the socket.
-
-            Commands:
-              pull IMAGE            pull an image
-              image ls              list pulled images (alias: images)
-              image rm IMAGE...     remove images
-              image rootfs IMAGE DIR
-                                    write the image's flattened filesystem to DIR
-              image export IMAGE DIR
-                                    write the image as an OCI image layout to DIR
-              node start|stop|status
-                                    manage the local node
-              help [COMMAND]        show help for a command
-            """ + GlobalOptions + """
-
-
-            Exit status: 0 on success, 1 when the command failed, 2 when the command line is wrong.
-            """,
-        ["pull"] = """
-            Usage: pullcluster pull IMAGE [OPTIONS]
-
-            Pull an image, showing per-layer progress (one line per state change when output is not a terminal).
-
-            Options:
-              --platform OS/ARCH[/VARIANT]   the platform to pull from a multi-platform image (default: this machine's)
-              --json                         print no progress, only the result as one JSON object
-              -q, --quiet                    print no progress, only the image reference
-            """ + GlobalOptions,
-        ["image"] = """
-            Usage: pullcluster image COMMAND
-
-            Commands:
-              ls                    list pulled images (alias: pullcluster images)
-              rm IMAGE...           remove images
-              rootfs IMAGE DIR      write the image's flattened filesystem to DIR
-              export IMAGE DIR      write the image as an OCI image layout to DIR
-            """ + GlobalOptions,
-        ["image ls"] = """
-            Usage: pullcluster image ls [OPTIONS]
-                   pullcluster images [OPTIONS]
-
-            List pulled images, one line per platform an image was pulled for.
-
-            Options:
-              --platform OS/ARCH[/VARIANT]   list only the images pulled for that platform
-              --json                         print the list as a JSON array
-              -q, --quiet                    print image references only, each once
-            """ + GlobalOptions,
-        ["image rm"] = """
-            Usage: pullcluster image rm IMAGE... [OPTIONS]
-
-            Remove images from the node's store; layers still used by other images stay. Without --platform
-            an image is removed for every platform it was pulled for, as docker image rm removes it.
-
-            Options:
-              --platform OS/ARCH[/VARIANT]   remove only the image pulled for that platform
-            """ + GlobalOptions,
-        ["image rootfs"] = """
-            Usage: pullcluster image rootfs IMAGE DIR [OPTIONS]
-
-            Write the image's flattened root filesystem to DIR, which must be missing (it is created) or
-            empty. The node sends the files and pullcluster writes them with your rights: owners are kept
-            only when you run it as root, and devices are skipped otherwise, as with tar -x.
-
-            Options:
-              --platform OS/ARCH[/VARIANT]   the image pulled for that platform (default: this machine's,
-                                             or the only platform the image was pulled for)
-            """ + GlobalOptions,
-        ["image export"] = """
-            Usage: pullcluster image export IMAGE DIR [OPTIONS]
-
-            Write the image as an OCI image layout (oci-layout, index.json, blobs/) to DIR, which must be
-            missing (it is created) or empty. pullcluster writes the files with your rights.
-
-            Options:
-              --platform OS/ARCH[/VARIANT]   the image pulled for that platform (default: this machine's,
-                                             or the only platform the image was pulled for)
-            """ + GlobalOptions,
-        ["node"] = """
-            Usage: pullcluster node start|stop|status
-
-            Commands:
-              start    start a node for --store on --socket unless one answers there
-              stop     stop the node that pullcluster started for --store
-              status   ask the node (on --socket, or at --node) whether it answers
-            """ + GlobalOptions,
-        ["version"] = """
-            Usage: pullcluster version
-
-            Show the version of this pullcluster.
-            """,
-    };
-
-    static Usage()
-    {
-        Topics["node start"] = Topics["node stop"] = Topics["node status"] = Topics["node"];
+        if (topic.Length == 0)
+            return Join(Overview, Commands("Commands:", CommandTable.All, c => c.Path, ""), GlobalOptions, ExitStatus);
+        if (CommandTable.Palettes.Contains(topic))
+            return Join(
+                $"Usage: pullcluster {topic} COMMAND",
+                Commands("Commands:", CommandTable.All.Where(c => c.Palette == topic), c => c.Name, "pullcluster "),
+                GlobalOptions);
+        var command = CommandTable.All.FirstOrDefault(c => c.Path == topic)
+            ?? throw new ArgumentException($"no help topic '{topic}'", nameof(topic));
+        return Join(
+            Synopses(command),
+            command.Description,
+            command.Options.Length == 0 ? "" : OptionList(command.Options),
+            command.Offline ? "" : GlobalOptions);
     }
 
-    public static bool HasTopic(string topic) => Topics.ContainsKey(topic);
+    private static string Synopses(CliCommand command)
+    {
+        var operands = string.Concat(command.Operands.Select(o => $" {o}"));
+        var options = command.Options.Length == 0 ? "" : " [OPTIONS]";
+        var text = new StringBuilder($"Usage: pullcluster {command.Path}{operands}{options}");
+        foreach (var alias in command.Aliases.Where(a => !a.Contains(' ')))
+            text.Append($"\n       pullcluster {alias}{operands}{options}");
+        return text.ToString();
+    }
 
-    public static string For(string topic) => Topics[topic];
+    /// <summary>A command per line; a synopsis too long for the column puts its summary on the next line.</summary>
+    private static string Commands(string title, IEnumerable<CliCommand> commands, Func<CliCommand, string> name, string aliasPrefix)
+    {
+        var text = new StringBuilder(title);
+        foreach (var command in commands)
+        {
+            var synopsis = name(command) + string.Concat(command.Operands.Select(o => $" {o}"));
+            var summary = command.Summary + string.Concat(
+                command.Aliases.Where(a => !a.Contains(' ')).Select(a => $" (alias: {aliasPrefix}{a})"));
+            text.Append("\n  ").Append(synopsis);
+            text.Append(synopsis.Length <= SummaryColumn - 4
+                ? new string(' ', SummaryColumn - 2 - synopsis.Length)
+                : "\n" + new string(' ', SummaryColumn));
+            text.Append(summary);
+        }
+        return text.ToString();
+    }
+
+    private static string OptionList(IEnumerable<OptionUse> options)
+    {
+        var text = new StringBuilder("Options:");
+        foreach (var use in options)
+        {
+            var label = use.Option.Label;
+            text.Append("\n  ").Append(label).Append(' ', OptionHelpColumn - 2 - label.Length);
+            text.Append(use.Help.Replace("\n", "\n" + new string(' ', OptionHelpColumn)));
+        }
+        return text.ToString();
+    }
+
+    private static string Join(params string[] parts) => string.Join("\n\n", parts.Where(p => p.Length > 0));
 }
