@@ -22,7 +22,9 @@ public static class PullNode
 
     /// <summary>The Akka configuration a node needs beyond the defaults: its journal, snapshot store and serializers.</summary>
     public static Akka.Configuration.Config AkkaConfig(PullClusterSettings settings) =>
-        settings.JournalOrDefault.ToAkkaConfig(settings.StoreRoot).WithFallback(ApiSerializer.AkkaConfig);
+        settings.JournalOrDefault.ToAkkaConfig(settings.StoreRoot)
+            .WithFallback(ApiSerializer.AkkaConfig)
+            .WithFallback(NodeMessageSerializer.AkkaConfig);
 
     public static IActorRef Start(ActorSystem system, NodeServices services)
     {

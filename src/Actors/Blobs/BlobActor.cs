@@ -17,9 +17,11 @@ namespace PullCluster.Actors.Blobs;
 /// </summary>
 public sealed class BlobActor : ReceiveActor, IWithTimers
 {
-    private sealed record Downloaded(string Path, long Bytes);
-    private sealed record DownloadFailed(Exception Cause);
-    private sealed record PublishProgress;
+    // Results of this actor's own background work and timers, told to itself: node-local (paths, exceptions, parsed
+    // documents), so they are not serialized even where serialize-messages is on.
+    private sealed record Downloaded(string Path, long Bytes) : INoSerializationVerificationNeeded;
+    private sealed record DownloadFailed(Exception Cause) : INoSerializationVerificationNeeded;
+    private sealed record PublishProgress : INoSerializationVerificationNeeded;
 
     private readonly Digest _digest;
     private readonly NodeServices _services;

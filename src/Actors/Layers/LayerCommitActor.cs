@@ -19,10 +19,12 @@ namespace PullCluster.Actors.Layers;
 /// </summary>
 public sealed class LayerCommitActor : ReceiveActor
 {
-    private sealed record Unpacked(string Staging, LayerUnpackResult Result);
-    private sealed record UnpackFailed(string? Staging, Exception Cause);
-    private sealed record Committed(string Path);
-    private sealed record CommitFailed(Exception Cause);
+    // Results of this actor's own background work and timers, told to itself: node-local (paths, exceptions, parsed
+    // documents), so they are not serialized even where serialize-messages is on.
+    private sealed record Unpacked(string Staging, LayerUnpackResult Result) : INoSerializationVerificationNeeded;
+    private sealed record UnpackFailed(string? Staging, Exception Cause) : INoSerializationVerificationNeeded;
+    private sealed record Committed(string Path) : INoSerializationVerificationNeeded;
+    private sealed record CommitFailed(Exception Cause) : INoSerializationVerificationNeeded;
 
     private readonly Digest _chainId;
     private readonly NodeServices _services;

@@ -11,10 +11,10 @@ using PullCluster.Core.Store;
 namespace PullCluster.Actors.Pulls;
 
 /// <summary>A second caller asking for a pull that is already running joins it.</summary>
-public sealed record AttachToPull(IActorRef Subscriber);
+public sealed record AttachToPull(IActorRef Subscriber) : INodeMessage;
 
 /// <summary>Told to the PullManager as a coordinator ends, so the journal can close the pull.</summary>
-public sealed record PullOutcome(string Id, bool Succeeded, string? Reason);
+public sealed record PullOutcome(string Id, bool Succeeded, string? Reason) : INodeMessage;
 
 /// <summary>
 /// Runs one pull: resolves the reference to a manifest for the platform, fetches the config, asks the
@@ -22,12 +22,14 @@ public sealed record PullOutcome(string Id, bool Succeeded, string? Reason);
 /// </summary>
 public sealed class PullCoordinator : ReceiveActor, IWithTimers
 {
+    // Results of this actor's own background work and timers, told to itself: node-local (paths, exceptions, parsed
+    // documents), so they are not serialized even where serialize-messages is on.
     /// <param name="IndexPlatform">The index entry's platform when the reference named an index, else null.</param>
-    private sealed record Resolved(Digest ManifestDigest, string MediaType, long ManifestSize, ImageManifest Manifest, Platform? IndexPlatform);
-    private sealed record ConfigRead(ImageConfig Config);
-    private sealed record Recorded(ImageRecord Record);
-    private sealed record Failed(Exception Cause);
-    private sealed record PublishProgress;
+    private sealed record Resolved(Digest ManifestDigest, string MediaType, long ManifestSize, ImageManifest Manifest, Platform? IndexPlatform) : INoSerializationVerificationNeeded;
+    private sealed record ConfigRead(ImageConfig Config) : INoSerializationVerificationNeeded;
+    private sealed record Recorded(ImageRecord Record) : INoSerializationVerificationNeeded;
+    private sealed record Failed(Exception Cause) : INoSerializationVerificationNeeded;
+    private sealed record PublishProgress : INoSerializationVerificationNeeded;
 
     private readonly string _id;
     private readonly ImageReference _image;

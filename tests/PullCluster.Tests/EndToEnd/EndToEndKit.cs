@@ -19,10 +19,15 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
 {
     protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
+    // serialize-messages puts every message between actors through its serializer and delivers the copy, so a
+    // message that would not survive crossing processes (a node-local value in an API message, a type without a
+    // contract) fails here rather than in a cluster. Props are not messages of ours: serialize-creators stays off.
     private const string AkkaConfig = """
         akka.loglevel = INFO
         akka.stdout-loglevel = WARNING
         akka.log-dead-letters = off
+        akka.actor.serialize-messages = on
+        akka.actor.serialize-creators = off
         """;
 
     private readonly TempDir _dir;
