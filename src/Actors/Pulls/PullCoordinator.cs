@@ -157,8 +157,8 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
     {
         if (!_layerIndex.TryGetValue(status.ChainId, out var i)) return;
         var before = _progress[i];
-        _progress[i] = before with { Done = status.Done, State = status.State };
-        if (before.State != status.State) Publish(force: true);
+        _progress[i] = before with { Done = status.Done, State = status.State.Display() };
+        if (before.State != _progress[i].State) Publish(force: true);
         else _dirty = true;
     }
 
@@ -231,14 +231,16 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
             _fetched, _shared, _reused, _clock.Elapsed);
         // Callers that attached to this pull did not cause its downloads: to them those bytes were shared.
         var attached = first with { BytesFetched = 0, BytesShared = _fetched + _shared };
+        Finish(new PullOutcome(_id, true, null), attached);
         _subscribers[0].Tell(first);
         foreach (var s in _subscribers.Skip(1)) s.Tell(attached);
-        Finish(new PullOutcome(_id, true, null), attached);
     }
 
     /// <summary>
     /// Hands the outcome to the PullManager and lingers until it retires this pull: a caller the manager
-    /// attached before it heard the outcome still gets the answer.
+    /// attached before it heard the outcome still gets the answer. Called before the subscribers are told, so that
+    /// a subscriber of this process that pulls again on hearing the result reaches a manager that already knows the
+    /// pull ended, and starts a new pull instead of being attached to this one.
     /// </summary>
     private void Finish(PullOutcome outcome, object answerForLateCallers)
     {
@@ -264,8 +266,8 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
     {
         _log.Warning("pull of {0} failed: {1}", _image, reason);
         var failed = new PullFailed(_image.ToString(), reason);
-        foreach (var s in _subscribers) s.Tell(failed);
         Finish(new PullOutcome(_id, false, reason), failed);
+        foreach (var s in _subscribers) s.Tell(failed);
     }
 
     private string Describe(Exception e)
