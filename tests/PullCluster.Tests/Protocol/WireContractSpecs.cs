@@ -46,6 +46,23 @@ public sealed class WireContractSpecs : IDisposable
         Assert.Equal(pinned.OrderBy(kv => kv.Value), ApiSerializer.Manifests.OrderBy(kv => kv.Value));
     }
 
+    /// <summary>The JSON names are part of the contract too: renaming a record's property must not rename a field.</summary>
+    [Theory]
+    [InlineData("pull-image.v1", "image,platform,replyTo")]
+    [InlineData("pull-progress.v1", "image,layers")]
+    [InlineData("pull-succeeded.v1", "image,manifestDigest,configDigest,platform,chainIds,bytesFetched,bytesShared,bytesReused,elapsed")]
+    [InlineData("image-list.v1", "images")]
+    [InlineData("remove-image.v1", "image,replyTo,platform")]
+    public void The_fields_are_pinned(string manifest, string fields)
+    {
+        var message = Sample(manifest);
+        var serializer = (ApiSerializer)_system.Serialization.FindSerializerFor(message);
+        using var json = System.Text.Json.JsonDocument.Parse(serializer.ToBinary(message));
+        Assert.Equal(fields, string.Join(",", json.RootElement.EnumerateObject().Select(p => p.Name)));
+        Assert.All(json.RootElement.EnumerateObject().Where(p => p.Name == "replyTo"),
+            p => Assert.Equal(Serialization.SerializedActorPath(_replyTo), p.Value.GetString()));
+    }
+
     public static TheoryData<string> AllManifests() => new(ApiSerializer.Manifests.Values);
 
     [Theory]
