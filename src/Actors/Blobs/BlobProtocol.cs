@@ -1,5 +1,6 @@
 using Akka.Actor;
 using PullCluster.Actors.Entities;
+using PullCluster.Actors.Layers;
 using PullCluster.Core.Formats;
 
 namespace PullCluster.Actors.Blobs;
@@ -21,7 +22,7 @@ public sealed record FetchBlob(ImageReference Source, Descriptor Blob) : IEntity
     public string EntityId => Blob.Digest.ToString();
 }
 
-public sealed record BlobFetchProgress(Digest Digest, long Done, long Total, string State) : INodeMessage;
+public sealed record BlobFetchProgress(Digest Digest, long Done, long Total, LayerPhase State) : INodeMessage;
 
 /// <summary>
 /// The blob is verified and durable at Path. Downloaded counts the bytes this fetch took from the registry.

@@ -17,7 +17,7 @@ public sealed record AwaitLayer(Digest ChainId) : IEntityMessage, INodeMessage
     public string EntityId => ChainId.ToString();
 }
 
-public sealed record LayerStatus(Digest ChainId, Digest Blob, long Done, long Total, string State) : INodeMessage;
+public sealed record LayerStatus(Digest ChainId, Digest Blob, long Done, long Total, LayerPhase State) : INodeMessage;
 
 /// <summary>
 /// Origin and Downloaded say how this requester came by the layer's blob, for its byte accounting.

@@ -102,11 +102,11 @@ public sealed class NodeMessageContractSpecs : IDisposable
         return manifest switch
         {
             "node.fetch-blob.v1" => new FetchBlob(source with { Digest = C }, blob),
-            "node.blob-fetch-progress.v1" => new BlobFetchProgress(A, 10, 1234, "Downloading"),
+            "node.blob-fetch-progress.v1" => new BlobFetchProgress(A, 10, 1234, LayerPhase.Downloading),
             "node.blob-fetch-failed.v1" => new BlobFetchFailed(A, "digest mismatch"),
             "node.commit-layer.v1" => new CommitLayer(source, blob, B, C, A),
             "node.await-layer.v1" => new AwaitLayer(C),
-            "node.layer-status.v1" => new LayerStatus(C, A, 10, 1234, "Extracting"),
+            "node.layer-status.v1" => new LayerStatus(C, A, 10, 1234, LayerPhase.Extracting),
             "node.layer-failed.v1" => new LayerFailed(C, "unpack failed"),
             "node.passivate.v1" => new Passivate(),
             "node.acquire-slot.v1" => new AcquireSlot(),
