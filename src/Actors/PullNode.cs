@@ -5,6 +5,7 @@ using PullCluster.Actors.Durability;
 using PullCluster.Actors.Entities;
 using PullCluster.Actors.Journal;
 using PullCluster.Actors.Layers;
+using PullCluster.Actors.Protocol;
 using PullCluster.Actors.Pulls;
 using PullCluster.Actors.Scheduling;
 using PullCluster.Core.Formats;
@@ -19,9 +20,11 @@ public static class PullNode
 {
     public const string PullsName = "pulls";
 
-    /// <summary>The Akka configuration a node needs beyond the defaults: its journal, snapshot store and serializer.</summary>
+    /// <summary>The Akka configuration a node needs beyond the defaults: its journal, snapshot store and serializers.</summary>
     public static Akka.Configuration.Config AkkaConfig(PullClusterSettings settings) =>
-        settings.JournalOrDefault.ToAkkaConfig(settings.StoreRoot);
+        settings.JournalOrDefault.ToAkkaConfig(settings.StoreRoot)
+            .WithFallback(ApiSerializer.AkkaConfig)
+            .WithFallback(NodeMessageSerializer.AkkaConfig);
 
     public static IActorRef Start(ActorSystem system, NodeServices services)
     {

@@ -88,9 +88,12 @@ public sealed class RemoteTls : IDisposable
     public DotNettySslSetup Setup() =>
         new(Certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false, Validate);
 
-    /// <summary>What a program passes to <c>ActorSystem.Create</c>: its configuration with TLS turned on, and <see cref="Setup"/>.</summary>
+    /// <summary>
+    /// What a program passes to <c>ActorSystem.Create</c>: its configuration with TLS turned on and the message API's
+    /// serializer bound (<see cref="Protocol.ApiSerializer.AkkaConfig"/>), and <see cref="Setup"/>.
+    /// </summary>
     public ActorSystemSetup Bootstrap(Config config) =>
-        BootstrapSetup.Create().WithConfig(AkkaConfig.WithFallback(config)).And(Setup());
+        BootstrapSetup.Create().WithConfig(AkkaConfig.WithFallback(config).WithFallback(Protocol.ApiSerializer.AkkaConfig)).And(Setup());
 
     /// <summary>Whether <paramref name="peer"/> chains to one of <see cref="Authorities"/>; <paramref name="reason"/> says why not.</summary>
     /// <param name="presented">The chain the TLS handshake built, whose extra certificates may hold the peer's intermediates.</param>

@@ -2,9 +2,9 @@ using Akka.Actor;
 using Akka.Event;
 using PullCluster.Actors.Entities;
 using PullCluster.Actors.Journal;
+using PullCluster.Actors.Layers;
 using PullCluster.Actors.Scheduling;
 using PullCluster.Core.Formats;
-using PullCluster.Core.Gateway;
 using PullCluster.Core.Registry;
 using PullCluster.Core.Store;
 
@@ -17,9 +17,11 @@ namespace PullCluster.Actors.Blobs;
 /// </summary>
 public sealed class BlobActor : ReceiveActor, IWithTimers
 {
-    private sealed record Downloaded(string Path, long Bytes);
-    private sealed record DownloadFailed(Exception Cause);
-    private sealed record PublishProgress;
+    // Results of this actor's own background work and timers, told to itself: node-local (paths, exceptions, parsed
+    // documents), so they are not serialized even where serialize-messages is on.
+    private sealed record Downloaded(string Path, long Bytes) : INoSerializationVerificationNeeded;
+    private sealed record DownloadFailed(Exception Cause) : INoSerializationVerificationNeeded;
+    private sealed record PublishProgress : INoSerializationVerificationNeeded;
 
     private readonly Digest _digest;
     private readonly NodeServices _services;
@@ -31,7 +33,7 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
     private IActorRef? _initiator;
     private long _received;
     private long _lastPublished = -1;
-    private string _state = LayerStates.Waiting;
+    private LayerPhase _state = LayerPhase.Waiting;
     private CancellationTokenSource? _cancel;
     private Downloaded? _downloaded;
 
@@ -69,7 +71,7 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
         _received = 0;
         _lastPublished = -1;
         Context.SetReceiveTimeout(null);
-        Broadcast(LayerStates.Waiting);
+        Broadcast(LayerPhase.Waiting);
         _downloadSlots.Tell(new AcquireSlot());
         Become(Fetching);
     }
@@ -85,7 +87,7 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
         Receive<PublishProgress>(_ =>
         {
             var done = Interlocked.Read(ref _received);
-            if (done == _lastPublished || _state != LayerStates.Downloading) return;
+            if (done == _lastPublished || _state != LayerPhase.Downloading) return;
             _lastPublished = done;
             Broadcast(_state);
         });
@@ -109,7 +111,7 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
         var self = Self;
         _cancel = new CancellationTokenSource();
         var ct = _cancel.Token;
-        Broadcast(LayerStates.Downloading);
+        Broadcast(LayerPhase.Downloading);
         Timers.StartPeriodicTimer("progress", new PublishProgress(), _services.Settings.ProgressInterval);
         Task.Run(async () =>
         {
@@ -117,7 +119,7 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
             var resumed = ingest.Offset;
             Interlocked.Exchange(ref _received, resumed);
             await registry.FetchBlobAsync(request.Source, request.Blob, ingest, n => Interlocked.Add(ref _received, n), ct).ConfigureAwait(false);
-            self.Tell(new BlobFetchProgress(_digest, request.Blob.Size, request.Blob.Size, LayerStates.Verifying));
+            self.Tell(new BlobFetchProgress(_digest, request.Blob.Size, request.Blob.Size, LayerPhase.Verifying));
             try
             {
                 return new Downloaded(ingest.Commit(), request.Blob.Size - resumed);
@@ -160,13 +162,13 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
         _request = null;
         _initiator = null;
         _downloaded = null;
-        _state = LayerStates.Waiting;
+        _state = LayerPhase.Waiting;
         _cancel?.Dispose();
         _cancel = null;
         Become(Idle);
     }
 
-    private void Broadcast(string state)
+    private void Broadcast(LayerPhase state)
     {
         _state = state;
         var progress = new BlobFetchProgress(_digest, Interlocked.Read(ref _received), _request!.Blob.Size, state);

@@ -1,4 +1,6 @@
+using Akka.Actor;
 using PullCluster.Actors.Entities;
+using PullCluster.Actors.Layers;
 using PullCluster.Core.Formats;
 
 namespace PullCluster.Actors.Blobs;
@@ -15,14 +17,17 @@ public enum BlobOrigin
 }
 
 /// <summary>Ask the BlobActor for Blob.Digest to make the blob available in the content store.</summary>
-public sealed record FetchBlob(ImageReference Source, Descriptor Blob) : IEntityMessage
+public sealed record FetchBlob(ImageReference Source, Descriptor Blob) : IEntityMessage, INodeMessage
 {
     public string EntityId => Blob.Digest.ToString();
 }
 
-public sealed record BlobFetchProgress(Digest Digest, long Done, long Total, string State);
+public sealed record BlobFetchProgress(Digest Digest, long Done, long Total, LayerPhase State) : INodeMessage;
 
-/// <summary>The blob is verified and durable at Path. Downloaded counts the bytes this fetch took from the registry.</summary>
-public sealed record BlobAvailable(Descriptor Blob, string Path, BlobOrigin Origin, long Downloaded);
+/// <summary>
+/// The blob is verified and durable at Path. Downloaded counts the bytes this fetch took from the registry.
+/// Node-local: Path is a file of this node's content store.
+/// </summary>
+public sealed record BlobAvailable(Descriptor Blob, string Path, BlobOrigin Origin, long Downloaded) : INoSerializationVerificationNeeded;
 
-public sealed record BlobFetchFailed(Digest Digest, string Reason);
+public sealed record BlobFetchFailed(Digest Digest, string Reason) : INodeMessage;

@@ -6,11 +6,11 @@ namespace PullCluster.Actors.Durability;
 /// Asks for everything written so far on the store's file system to be on disk. The ticket comes back in
 /// the reply, so a requester can tell the answer to its current request from one to an abandoned one.
 /// </summary>
-public sealed record AwaitSync(long Ticket);
+public sealed record AwaitSync(long Ticket) : INodeMessage;
 
-public sealed record Synced(long Ticket);
+public sealed record Synced(long Ticket) : INodeMessage;
 
-public sealed record SyncFailed(long Ticket, string Reason);
+public sealed record SyncFailed(long Ticket, string Reason) : INodeMessage;
 
 /// <summary>
 /// Group commit for the store's file system: a layer is durable once one syncfs that started after its
@@ -20,7 +20,9 @@ public sealed record SyncFailed(long Ticket, string Reason);
 /// </summary>
 public sealed class SyncBarrier : ReceiveActor
 {
-    private sealed record Flushed(Exception? Error);
+    // Results of this actor's own background work and timers, told to itself: node-local (paths, exceptions, parsed
+    // documents), so they are not serialized even where serialize-messages is on.
+    private sealed record Flushed(Exception? Error) : INoSerializationVerificationNeeded;
 
     private readonly string _path;
     private readonly bool _enabled;

@@ -7,4 +7,4 @@ public interface IEntityMessage
 }
 
 /// <summary>An entity asks its region to stop it when it has been idle; the region buffers messages meanwhile.</summary>
-public sealed record Passivate;
+public sealed record Passivate : INodeMessage;

@@ -14,8 +14,10 @@ namespace PullCluster.Actors.Images;
 /// </summary>
 public sealed class ExportJob : ReceiveActor
 {
-    private sealed record Planned(ImageRecord Record, IReadOnlyList<Descriptor> Missing);
-    private sealed record Failed(Exception Cause);
+    // Results of this actor's own background work and timers, told to itself: node-local (paths, exceptions, parsed
+    // documents), so they are not serialized even where serialize-messages is on.
+    private sealed record Planned(ImageRecord Record, IReadOnlyList<Descriptor> Missing) : INoSerializationVerificationNeeded;
+    private sealed record Failed(Exception Cause) : INoSerializationVerificationNeeded;
 
     private readonly string _image;
     private readonly string? _platform;

@@ -14,7 +14,7 @@ namespace PullCluster.Actors.Images;
 /// </summary>
 public sealed class ImagesActor : ReceiveActor
 {
-    public sealed record Remove(RemoveImage Request, bool Prune, IActorRef ReplyTo);
+    public sealed record Remove(RemoveImage Request, bool Prune, IActorRef ReplyTo) : INodeMessage;
 
     private readonly NodeServices _services;
 

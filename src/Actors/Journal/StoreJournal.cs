@@ -14,9 +14,11 @@ namespace PullCluster.Actors.Journal;
 /// </summary>
 public sealed class StoreJournal : ReceivePersistentActor
 {
-    private sealed record Reconciled(IReadOnlyList<IJournalEvent> Corrections, TimeSpan Elapsed);
-    private sealed record Verified(IReadOnlyList<IJournalEvent> Corrections);
-    private sealed record ReconcileFailed(Exception Cause);
+    // Results of this actor's own background work and timers, told to itself: node-local (paths, exceptions, parsed
+    // documents), so they are not serialized even where serialize-messages is on.
+    private sealed record Reconciled(IReadOnlyList<IJournalEvent> Corrections, TimeSpan Elapsed) : INoSerializationVerificationNeeded;
+    private sealed record Verified(IReadOnlyList<IJournalEvent> Corrections) : INoSerializationVerificationNeeded;
+    private sealed record ReconcileFailed(Exception Cause) : INoSerializationVerificationNeeded;
 
     private const int SnapshotEvery = 1000;
     private readonly NodeServices _services;

@@ -6,7 +6,6 @@ using PullCluster.Actors.Entities;
 using PullCluster.Actors.Journal;
 using PullCluster.Actors.Scheduling;
 using PullCluster.Core.Formats;
-using PullCluster.Core.Gateway;
 using PullCluster.Core.Layers;
 using PullCluster.Core.Store;
 
@@ -19,10 +18,12 @@ namespace PullCluster.Actors.Layers;
 /// </summary>
 public sealed class LayerCommitActor : ReceiveActor
 {
-    private sealed record Unpacked(string Staging, LayerUnpackResult Result);
-    private sealed record UnpackFailed(string? Staging, Exception Cause);
-    private sealed record Committed(string Path);
-    private sealed record CommitFailed(Exception Cause);
+    // Results of this actor's own background work and timers, told to itself: node-local (paths, exceptions, parsed
+    // documents), so they are not serialized even where serialize-messages is on.
+    private sealed record Unpacked(string Staging, LayerUnpackResult Result) : INoSerializationVerificationNeeded;
+    private sealed record UnpackFailed(string? Staging, Exception Cause) : INoSerializationVerificationNeeded;
+    private sealed record Committed(string Path) : INoSerializationVerificationNeeded;
+    private sealed record CommitFailed(Exception Cause) : INoSerializationVerificationNeeded;
 
     private readonly Digest _chainId;
     private readonly NodeServices _services;
@@ -40,7 +41,7 @@ public sealed class LayerCommitActor : ReceiveActor
     private bool _parentCommitted;
     private bool _synced;
     private long _attempt;
-    private string _state = LayerStates.Waiting;
+    private LayerPhase _state = LayerPhase.Waiting;
 
     public LayerCommitActor(Digest chainId, NodeServices services, IActorRef blobs, IActorRef cpuSlots, IActorRef journal, IActorRef syncBarrier)
     {
@@ -149,7 +150,7 @@ public sealed class LayerCommitActor : ReceiveActor
                 Done(_committedPath);
                 return;
             }
-            _state = LayerStates.Downloaded;
+            _state = LayerPhase.Downloaded;
             Publish(Status(_state));
             _cpuSlots.Tell(new AcquireSlot());
         });
@@ -227,7 +228,7 @@ public sealed class LayerCommitActor : ReceiveActor
         var layers = _services.Layers;
         var options = _services.ApplyOptions;
         var chainId = _chainId;
-        _state = LayerStates.Extracting;
+        _state = LayerPhase.Extracting;
         Publish(Status(_state));
         // Unpacking blocks on decompression and file writes for up to seconds: it gets a thread of its own,
         // bounded by the cpu slot, so neither the actor dispatcher nor the async I/O pool is starved.
@@ -321,11 +322,11 @@ public sealed class LayerCommitActor : ReceiveActor
         _unpacked = null;
         _committedPath = null;
         _synced = false;
-        _state = LayerStates.Waiting;
+        _state = LayerPhase.Waiting;
         Become(Idle);
     }
 
-    private LayerStatus Status(string state) =>
+    private LayerStatus Status(LayerPhase state) =>
         new(_chainId, _request!.Blob.Digest, _blob is null ? 0 : _request.Blob.Size, _request.Blob.Size, state);
 
     private void Publish(LayerStatus status)

@@ -4,4 +4,4 @@ namespace PullCluster.Actors.Protocol;
 public sealed record LayerProgress(string Digest, long Size, long Done, string State);
 
 /// <summary>Sent while a pull runs: on every layer state change and at most every progress-interval for bytes.</summary>
-public sealed record PullProgress(string Image, IReadOnlyList<LayerProgress> Layers);
+public sealed record PullProgress(string Image, IReadOnlyList<LayerProgress> Layers) : IApiMessage;

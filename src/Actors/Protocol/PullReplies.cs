@@ -1,3 +1,5 @@
+using Akka.Actor;
+
 namespace PullCluster.Actors.Protocol;
 
 /// <summary>
@@ -13,21 +15,21 @@ public sealed record PullSucceeded(
     long BytesFetched,
     long BytesShared,
     long BytesReused,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed) : IApiMessage;
 
-public sealed record PullFailed(string Image, string Reason);
+public sealed record PullFailed(string Image, string Reason) : IApiMessage;
 
 public sealed record ImageSummary(string Image, string ManifestDigest, string Platform, long Size, int Layers, DateTimeOffset Pulled);
 
-public sealed record ImageList(IReadOnlyList<ImageSummary> Images);
+public sealed record ImageList(IReadOnlyList<ImageSummary> Images) : IApiMessage;
 
 /// <summary>A non-pull image operation (rm, rootfs, export) succeeded.</summary>
-public sealed record ImageOperationDone(string Image, string Message);
+public sealed record ImageOperationDone(string Image, string Message) : IApiMessage;
 
-public sealed record ImageOperationFailed(string Image, string Reason);
+public sealed record ImageOperationFailed(string Image, string Reason) : IApiMessage;
 
 /// <summary>
 /// Answers <see cref="OpenRootfsTar"/> and <see cref="OpenExportTar"/>. Node-local: <see cref="ImageTar"/> reads the
 /// store when written, so this reply never crosses nodes.
 /// </summary>
-public sealed record ImageTarOpened(string Image, ImageTar Tar);
+public sealed record ImageTarOpened(string Image, ImageTar Tar) : INoSerializationVerificationNeeded;

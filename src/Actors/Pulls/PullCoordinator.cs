@@ -11,10 +11,10 @@ using PullCluster.Core.Store;
 namespace PullCluster.Actors.Pulls;
 
 /// <summary>A second caller asking for a pull that is already running joins it.</summary>
-public sealed record AttachToPull(IActorRef Subscriber);
+public sealed record AttachToPull(IActorRef Subscriber) : INodeMessage;
 
 /// <summary>Told to the PullManager as a coordinator ends, so the journal can close the pull.</summary>
-public sealed record PullOutcome(string Id, bool Succeeded, string? Reason);
+public sealed record PullOutcome(string Id, bool Succeeded, string? Reason) : INodeMessage;
 
 /// <summary>
 /// Runs one pull: resolves the reference to a manifest for the platform, fetches the config, asks the
@@ -22,12 +22,14 @@ public sealed record PullOutcome(string Id, bool Succeeded, string? Reason);
 /// </summary>
 public sealed class PullCoordinator : ReceiveActor, IWithTimers
 {
+    // Results of this actor's own background work and timers, told to itself: node-local (paths, exceptions, parsed
+    // documents), so they are not serialized even where serialize-messages is on.
     /// <param name="IndexPlatform">The index entry's platform when the reference named an index, else null.</param>
-    private sealed record Resolved(Digest ManifestDigest, string MediaType, long ManifestSize, ImageManifest Manifest, Platform? IndexPlatform);
-    private sealed record ConfigRead(ImageConfig Config);
-    private sealed record Recorded(ImageRecord Record);
-    private sealed record Failed(Exception Cause);
-    private sealed record PublishProgress;
+    private sealed record Resolved(Digest ManifestDigest, string MediaType, long ManifestSize, ImageManifest Manifest, Platform? IndexPlatform) : INoSerializationVerificationNeeded;
+    private sealed record ConfigRead(ImageConfig Config) : INoSerializationVerificationNeeded;
+    private sealed record Recorded(ImageRecord Record) : INoSerializationVerificationNeeded;
+    private sealed record Failed(Exception Cause) : INoSerializationVerificationNeeded;
+    private sealed record PublishProgress : INoSerializationVerificationNeeded;
 
     private readonly string _id;
     private readonly ImageReference _image;
@@ -155,8 +157,8 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
     {
         if (!_layerIndex.TryGetValue(status.ChainId, out var i)) return;
         var before = _progress[i];
-        _progress[i] = before with { Done = status.Done, State = status.State };
-        if (before.State != status.State) Publish(force: true);
+        _progress[i] = before with { Done = status.Done, State = status.State.Display() };
+        if (before.State != _progress[i].State) Publish(force: true);
         else _dirty = true;
     }
 
@@ -229,14 +231,16 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
             _fetched, _shared, _reused, _clock.Elapsed);
         // Callers that attached to this pull did not cause its downloads: to them those bytes were shared.
         var attached = first with { BytesFetched = 0, BytesShared = _fetched + _shared };
+        Finish(new PullOutcome(_id, true, null), attached);
         _subscribers[0].Tell(first);
         foreach (var s in _subscribers.Skip(1)) s.Tell(attached);
-        Finish(new PullOutcome(_id, true, null), attached);
     }
 
     /// <summary>
     /// Hands the outcome to the PullManager and lingers until it retires this pull: a caller the manager
-    /// attached before it heard the outcome still gets the answer.
+    /// attached before it heard the outcome still gets the answer. Called before the subscribers are told, so that
+    /// a subscriber of this process that pulls again on hearing the result reaches a manager that already knows the
+    /// pull ended, and starts a new pull instead of being attached to this one.
     /// </summary>
     private void Finish(PullOutcome outcome, object answerForLateCallers)
     {
@@ -262,8 +266,8 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
     {
         _log.Warning("pull of {0} failed: {1}", _image, reason);
         var failed = new PullFailed(_image.ToString(), reason);
-        foreach (var s in _subscribers) s.Tell(failed);
         Finish(new PullOutcome(_id, false, reason), failed);
+        foreach (var s in _subscribers) s.Tell(failed);
     }
 
     private string Describe(Exception e)

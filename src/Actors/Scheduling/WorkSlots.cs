@@ -2,9 +2,9 @@ using Akka.Actor;
 
 namespace PullCluster.Actors.Scheduling;
 
-public sealed record AcquireSlot;
-public sealed record SlotGranted(string Pool);
-public sealed record ReleaseSlot;
+public sealed record AcquireSlot : INodeMessage;
+public sealed record SlotGranted(string Pool) : INodeMessage;
+public sealed record ReleaseSlot : INodeMessage;
 
 /// <summary>
 /// A counting semaphore as an actor: at most Limit holders, the rest queue in arrival order. Two pools

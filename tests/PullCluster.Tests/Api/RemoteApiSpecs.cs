@@ -91,7 +91,8 @@ public sealed class RemoteApiSpecs(RemoteNodeFixture fixture) : IClassFixture<Re
         using var node = ActorSystem.Create("pullcluster", Remote(nodePort).WithFallback(PullNode.AkkaConfig(settings)));
         using var services = new NodeServices(settings);
         PullNode.Start(node, services);
-        using var program = ActorSystem.Create("program", Remote(FreePort.Next()));
+        // Without RemoteTls.Bootstrap a program binds the API's serializer itself, or it cannot read the refusal.
+        using var program = ActorSystem.Create("program", Remote(FreePort.Next()).WithFallback(ApiSerializer.AkkaConfig));
         var pulls = await program.ActorSelection($"akka.tcp://pullcluster@127.0.0.1:{nodePort}/user/{PullNode.PullsName}")
             .ResolveOne(TimeSpan.FromSeconds(10));
         var target = store.Combine("written-by-the-node");

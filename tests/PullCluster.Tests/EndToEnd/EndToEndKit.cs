@@ -19,10 +19,16 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
 {
     protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
+    // serialize-messages puts every message between actors through its serializer and delivers the copy, so a
+    // message that would not survive crossing processes (a node-local value in an API message, a type without a
+    // contract) fails here rather than in a cluster; ContractedMessagesOnly keeps Akka's own messages out of it.
+    // Props are not messages of ours: serialize-creators stays off.
     private const string AkkaConfig = """
         akka.loglevel = INFO
         akka.stdout-loglevel = WARNING
         akka.log-dead-letters = off
+        akka.actor.serialize-messages = on
+        akka.actor.serialize-creators = off
         """;
 
     private readonly TempDir _dir;
@@ -45,7 +51,9 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
     }
 
     private static Config NodeConfig(TempDir dir) =>
-        ConfigurationFactory.ParseString(AkkaConfig).WithFallback(PullNode.AkkaConfig(TestNode.Settings(dir)));
+        ConfigurationFactory.ParseString(AkkaConfig)
+            .WithFallback(PullNode.AkkaConfig(TestNode.Settings(dir)))
+            .WithFallback(ContractedMessagesOnly.AkkaConfig);
 
     protected RegistryProcess Registry { get; }
 
@@ -60,7 +68,9 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
 
     /// <summary>
     /// A node on this test's store in an actor system of its own, to run before <see cref="Node"/> does: terminating
-    /// that system and then using <see cref="Node"/> is a node restart. Only one of them may run at a time.
+    /// that system and then using <see cref="Node"/> is a node restart. Only one of them may run at a time. Its callers
+    /// are probes of that system (<c>CreateTestProbe(system)</c>): under serialize-messages an actor reference goes by
+    /// its path, and a system without remoting resolves no path of another.
     /// </summary>
     internal (ActorSystem System, TestNode Node) StartEarlierNode()
     {
@@ -159,5 +169,8 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
         if (!disposing) return;
         _node?.Dispose();
         _dir.Dispose();
+        // serialize-messages only logs a message it could not serialize (and drops it): make that a failure.
+        if (!ContractedMessagesOnly.Uncontracted.IsEmpty)
+            throw new XunitException("sent between actors without a wire contract: " + string.Join(", ", ContractedMessagesOnly.Uncontracted.Keys));
     }
 }

@@ -148,7 +148,7 @@ public sealed class ImagePlatformSpecs(RegistryFixture fixture, ITestOutputHelpe
     {
         var reference = await PushIndexAsync("legacy");
         var (earlier, earlierNode) = StartEarlierNode();
-        var probe = CreateTestProbe();
+        var probe = CreateTestProbe(earlier);
         earlierNode.Pulls.Tell(new PullImage(reference, "linux/arm64", probe));
         _ = (await ReceivePullAsync(probe)).Succeeded;
         await earlier.Terminate();

@@ -21,7 +21,7 @@ public sealed class RestartSpecs(RegistryFixture fixture, ITestOutputHelper outp
         var image = TwoLayers(1);
         var pushed = await image.PushAsync(Registry, RepoName.Unique("restart"), "1");
         var (earlier, earlierNode) = StartEarlierNode();
-        var probe = CreateTestProbe();
+        var probe = CreateTestProbe(earlier);
         earlierNode.Pulls.Tell(new PullImage(pushed.TagReference, ReplyTo: probe));
         _ = (await ReceivePullAsync(probe)).Succeeded;
         await earlier.Terminate();
@@ -45,7 +45,7 @@ public sealed class RestartSpecs(RegistryFixture fixture, ITestOutputHelper outp
         var image = TwoLayers(3);
         var pushed = await image.PushAsync(Registry, RepoName.Unique("deleted"), "1");
         var (earlier, earlierNode) = StartEarlierNode();
-        var probe = CreateTestProbe();
+        var probe = CreateTestProbe(earlier);
         earlierNode.Pulls.Tell(new PullImage(pushed.TagReference, ReplyTo: probe));
         var first = (await ReceivePullAsync(probe)).Succeeded;
         await earlier.Terminate();
@@ -80,7 +80,7 @@ public sealed class RestartSpecs(RegistryFixture fixture, ITestOutputHelper outp
         var throttle = proxy.Inject(Fault.Throttle(100_000), pathContains: big.Digest.ToString(), method: "GET", times: FaultRule.Always);
         var reference = proxy.Reference(repo, "1");
         var (earlier, earlierNode) = StartEarlierNode();
-        var probe = CreateTestProbe();
+        var probe = CreateTestProbe(earlier);
 
         earlierNode.Pulls.Tell(new PullImage(reference, ReplyTo: probe));
         await probe.FishForMessageAsync<PullProgress>(
