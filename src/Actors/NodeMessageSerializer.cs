@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.Serialization;
 using PullCluster.Actors.Blobs;
 using PullCluster.Actors.Durability;
 using PullCluster.Actors.Entities;
@@ -13,7 +12,6 @@ using PullCluster.Actors.Protocol;
 using PullCluster.Actors.Pulls;
 using PullCluster.Actors.Scheduling;
 using PullCluster.Core.Formats;
-using SerializationException = System.Runtime.Serialization.SerializationException;
 
 namespace PullCluster.Actors;
 
@@ -25,7 +23,7 @@ namespace PullCluster.Actors;
 /// (paths on its disk, exceptions, streams, an actor's own background results) are not here: they are marked
 /// <see cref="INoSerializationVerificationNeeded"/> where they are defined.
 /// </summary>
-public sealed class NodeMessageSerializer : SerializerWithStringManifest
+public sealed class NodeMessageSerializer : ManifestJsonSerializer
 {
     public const int Id = 7313;
 
@@ -60,8 +58,6 @@ public sealed class NodeMessageSerializer : SerializerWithStringManifest
         [typeof(JournalReady)] = "node.journal-ready.v1",
     };
 
-    private static readonly Dictionary<string, Type> Types = Manifests.ToDictionary(kv => kv.Value, kv => kv.Key);
-
     /// <summary>Part of <see cref="PullNode.AkkaConfig"/>.</summary>
     public static readonly Config AkkaConfig = ConfigurationFactory.ParseString("""
         akka.actor {
@@ -72,37 +68,11 @@ public sealed class NodeMessageSerializer : SerializerWithStringManifest
         }
         """);
 
-    private readonly JsonSerializerOptions _json;
-
-    public NodeMessageSerializer(ExtendedActorSystem system) : base(system)
+    public NodeMessageSerializer(ExtendedActorSystem system) : base(system, Manifests, NodeJson.Default, "PullCluster node message")
     {
-        _json = new JsonSerializerOptions(NodeJson.Default.Options) { TypeInfoResolver = NodeJson.Default };
-        _json.Converters.Add(new ActorRefJsonConverter(system));
     }
 
     public override int Identifier => Id;
-
-    public override string Manifest(object o) =>
-        Manifests.TryGetValue(o.GetType(), out var m)
-            ? m
-            : throw new ArgumentException($"{o.GetType()} is not a node message with a manifest");
-
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, _json.GetTypeInfo(obj.GetType()));
-
-    public override object FromBinary(byte[] bytes, string manifest)
-    {
-        if (!Types.TryGetValue(manifest, out var type))
-            throw new SerializationException($"unknown PullCluster node message manifest '{manifest}'");
-        try
-        {
-            return JsonSerializer.Deserialize(bytes, _json.GetTypeInfo(type))
-                ?? throw new SerializationException($"the PullCluster node message '{manifest}' is empty");
-        }
-        catch (Exception e) when (e is JsonException or FormatException)
-        {
-            throw new SerializationException($"cannot read the PullCluster node message '{manifest}': {e.Message}", e);
-        }
-    }
 }
 
 /// <summary>A message between a node's actors bound to <see cref="NodeMessageSerializer"/>.</summary>

@@ -1,10 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Serialization;
-using SerializationException = System.Runtime.Serialization.SerializationException;
 
 namespace PullCluster.Actors.Protocol;
 
@@ -20,7 +18,7 @@ namespace PullCluster.Actors.Protocol;
 /// instead of being lost as undeliverable. OpenRootfsTar, OpenExportTar and ImageTarOpened have none: the answer is a
 /// stream of the node's store, which exists only in the node's process (they are <see cref="INoSerializationVerificationNeeded"/>).
 /// </remarks>
-public sealed class ApiSerializer : SerializerWithStringManifest
+public sealed class ApiSerializer : ManifestJsonSerializer
 {
     public const int Id = 7312;
 
@@ -40,8 +38,6 @@ public sealed class ApiSerializer : SerializerWithStringManifest
         [typeof(ImageOperationFailed)] = "image-operation-failed.v1",
     };
 
-    private static readonly Dictionary<string, Type> Types = Manifests.ToDictionary(kv => kv.Value, kv => kv.Key);
-
     /// <summary>
     /// Binds the API's messages to this serializer. The node has it through <see cref="PullNode.AkkaConfig"/> and
     /// a program through <see cref="RemoteTls.Bootstrap"/>; a program that builds its actor system otherwise must add
@@ -56,40 +52,14 @@ public sealed class ApiSerializer : SerializerWithStringManifest
         }
         """);
 
-    private readonly JsonSerializerOptions _json;
-
-    public ApiSerializer(ExtendedActorSystem system) : base(system)
+    public ApiSerializer(ExtendedActorSystem system) : base(system, Manifests, ApiJson.Default, "PullCluster API message")
     {
-        _json = new JsonSerializerOptions(ApiJson.Default.Options) { TypeInfoResolver = ApiJson.Default };
-        _json.Converters.Add(new ActorRefJsonConverter(system));
     }
 
     public override int Identifier => Id;
 
-    public override string Manifest(object o) =>
-        Manifests.TryGetValue(o.GetType(), out var m)
-            ? m
-            : throw new ArgumentException($"{o.GetType()} is not a message of the PullCluster API and has no manifest");
-
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, TypeInfo(obj.GetType()));
-
-    public override object FromBinary(byte[] bytes, string manifest)
-    {
-        if (!Types.TryGetValue(manifest, out var type))
-            throw new SerializationException(
-                $"unknown PullCluster API manifest '{manifest}': the peer runs a version of PullCluster that sends messages this one does not know");
-        try
-        {
-            return JsonSerializer.Deserialize(bytes, TypeInfo(type))
-                ?? throw new SerializationException($"the PullCluster API message '{manifest}' is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new SerializationException($"cannot read the PullCluster API message '{manifest}': {e.Message}", e);
-        }
-    }
-
-    private JsonTypeInfo TypeInfo(Type type) => _json.GetTypeInfo(type);
+    protected override string UnknownManifest(string manifest) =>
+        $"unknown PullCluster API manifest '{manifest}': the peer runs a version of PullCluster that sends messages this one does not know";
 }
 
 /// <summary>A message of the public API, bound to <see cref="ApiSerializer"/>.</summary>
