@@ -37,10 +37,11 @@ public sealed partial class OutputDirectory
             {
                 throw new CliFailure($"cannot write to '{path}': permission denied");
             }
-            if (!empty) throw new CliFailure($"'{path}' is not empty; name a missing or empty directory");
-            // Asked before the node is, so that a directory the caller may not write costs no transfer.
+            // Asked before the node is, so that a directory the caller may not write costs no transfer; and before
+            // emptiness, so that a directory not the caller's to write (/etc) is refused as that, as cp -r would.
             if (FAccessAt(AtFdCwd, real, WOk | XOk, AtEAccess) != 0)
                 throw new CliFailure($"cannot write to '{path}': {Describe(Marshal.GetLastPInvokeError())}");
+            if (!empty) throw new CliFailure($"'{path}' is not empty; name a missing or empty directory");
             return new OutputDirectory(real, null);
         }
         if (Exists(path) || new FileInfo(path).LinkTarget is not null)

@@ -168,7 +168,7 @@ public sealed class CliRootfsExportSpecs(CliRootfsExportSpecs.Fixture fixture, I
     }
 
     [Fact]
-    public async Task Export_into_a_directory_that_is_not_empty_is_refused_and_writes_nothing()
+    public async Task Export_into_a_directory_the_caller_may_not_write_or_that_is_not_empty_is_refused_and_writes_nothing()
     {
         var home = fixture.OwnedDirectory("home", Nobody);
         var occupied = fixture.OwnedDirectory("occupied", Nobody);
@@ -179,7 +179,7 @@ public sealed class CliRootfsExportSpecs(CliRootfsExportSpecs.Fixture fixture, I
         var intoOwn = await CliAsync(Nobody, home, "image", "export", fixture.RichRef, occupied);
         var rootfsAsRoot = await CliAsync(null, home, "image", "rootfs", fixture.RichRef, occupied);
 
-        Assert.Equal((1, "pullcluster: '/etc' is not empty; name a missing or empty directory\n"), (intoEtc.ExitCode, intoEtc.Stderr));
+        Assert.Equal((1, "pullcluster: cannot write to '/etc': permission denied\n"), (intoEtc.ExitCode, intoEtc.Stderr));
         Assert.Equal((1, $"pullcluster: '{occupied}' is not empty; name a missing or empty directory\n"), (intoOwn.ExitCode, intoOwn.Stderr));
         Assert.Equal(1, rootfsAsRoot.ExitCode);
         Assert.Equal(etcBefore, Directory.GetFileSystemEntries("/etc").Order());
