@@ -78,7 +78,8 @@ internal sealed class LayerRebase : IDisposable
             if (Posix.IsDir(st))
             {
                 foreach (var (name, _) in Posix.ReadDir(source)) MoveChild(RawPath.Join(from, name), RawPath.Join(to, name));
-                if (Posix.GetXattr(source, Whiteout.OverlayOpaqueXattr) is [(byte)'y']) Metadata.SetOverlayOpaque(target);
+                // An aufs marker moved with the children; overlayfs's opaque attribute stays on the source and must follow.
+                if (Metadata.IsOpaqueDirectory(source, markers: false)) Metadata.SetOverlayOpaque(target);
                 Posix.Rmdir(source);
                 Forget(from);
                 _changed.Add(Full(EntryPath.Split(from).Parent));

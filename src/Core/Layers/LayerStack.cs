@@ -196,8 +196,6 @@ internal sealed class LayerStack
             return new Answer(Posix.TypeOf(st) == SIfLnk ? Found.Symlink : Found.Other, opaqueAbove, marked);
         }
 
-        private bool IsOpaque(string dir) =>
-            (markers && Posix.TryLstat(string.Concat(dir, "/", Whiteout.Opaque), out _)) ||
-            Posix.GetXattr(dir, Whiteout.OverlayOpaqueXattr) is [(byte)'y'];
+        private bool IsOpaque(string dir) => Metadata.IsOpaqueDirectory(dir, markers);
     }
 }

@@ -26,6 +26,27 @@ internal static class Metadata
         if (rc != 0) throw Posix.Error("set overlay opaque xattr (needs root) on", dir, rc);
     }
 
+    /// <summary>
+    /// Whether a diff's directory hides what lower layers have below it: the overlayfs opaque attribute, or, where
+    /// diffs keep the image's own markers (<paramref name="markers"/>), a <c>.wh..wh..opq</c> entry.
+    /// </summary>
+    public static bool IsOpaqueDirectory(string dir, bool markers) =>
+        (markers && Posix.TryLstat(string.Concat(dir, "/", Whiteout.Opaque), out _)) ||
+        Posix.GetXattr(dir, Whiteout.OverlayOpaqueXattr) is [(byte)'y'];
+
+    /// <summary>A node's xattrs as content: overlayfs's own trusted.overlay.* describe the layer, not the file.</summary>
+    public static List<(byte[] Name, byte[] Value)> ContentXattrs(string path)
+    {
+        var names = Posix.ListXattrs(path);
+        var result = new List<(byte[], byte[])>(names.Count);
+        foreach (var name in names)
+        {
+            if (name.AsSpan().StartsWith(Whiteout.OverlayXattrPrefix)) continue;
+            if (Posix.GetXattr(path, name) is { } value) result.Add((name, value));
+        }
+        return result;
+    }
+
     public static bool IsOverlayWhiteout(in Native.Statx st) =>
         Posix.TypeOf(st) == Native.SIfChr && st.RDevMajor == 0 && st.RDevMinor == 0;
 

@@ -69,11 +69,7 @@ internal sealed class NodeCopier(LayerApplyOptions options) : IDisposable
     /// <summary>Copies the xattrs of <paramref name="source"/> except overlayfs's own, which describe the layer, not the file.</summary>
     public static void CopyXattrs(string source, int fd, string path, bool isSymlink)
     {
-        foreach (var name in Posix.ListXattrs(source))
-        {
-            if (name.AsSpan().StartsWith(Whiteout.OverlayXattrPrefix)) continue;
-            if (Posix.GetXattr(source, name) is { } value) Metadata.SetXattr(fd, path, name, value, isSymlink);
-        }
+        foreach (var (name, value) in Metadata.ContentXattrs(source)) Metadata.SetXattr(fd, path, name, value, isSymlink);
     }
 
     public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);

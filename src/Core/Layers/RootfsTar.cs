@@ -35,9 +35,8 @@ public static class RootfsTar
         output.Flush();
     }
 
-    private static bool IsOpaque(string dir) =>
-        Posix.TryLstat(string.Concat(dir, "/", Whiteout.Opaque), out _) ||
-        Posix.GetXattr(dir, Whiteout.OverlayOpaqueXattr) is [(byte)'y'];
+    // Layers of either whiteout style may be streamed, so both kinds of opaque marker count.
+    private static bool IsOpaque(string dir) => Metadata.IsOpaqueDirectory(dir, markers: true);
 
     /// <summary>What a name in the merged directory is: the entry of the topmost layer that has it.</summary>
     private sealed class Claim(string path, Statx stat)
@@ -124,7 +123,7 @@ public static class RootfsTar
                 if (Posix.IsDir(claim.Stat))
                 {
                     ref var st = ref claim.Stat;
-                    tar.Directory(childRel, st.Mode, st.Uid, st.Gid, st.MTime.Sec, st.MTime.Nsec, Xattrs(claim.Path));
+                    tar.Directory(childRel, st.Mode, st.Uid, st.Gid, st.MTime.Sec, st.MTime.Nsec, Metadata.ContentXattrs(claim.Path));
                     Directory(childRel, claim.Stack);
                 }
                 else
@@ -154,16 +153,16 @@ public static class RootfsTar
                     File(rel, path, st);
                     break;
                 case SIfLnk:
-                    tar.Symlink(rel, Posix.ReadLink(path), st.Uid, st.Gid, sec, nsec, Xattrs(path));
+                    tar.Symlink(rel, Posix.ReadLink(path), st.Uid, st.Gid, sec, nsec, Metadata.ContentXattrs(path));
                     break;
                 case SIfChr:
-                    tar.Node(TarEntry.CharDevice, rel, st.Mode, st.Uid, st.Gid, sec, nsec, st.RDevMajor, st.RDevMinor, Xattrs(path));
+                    tar.Node(TarEntry.CharDevice, rel, st.Mode, st.Uid, st.Gid, sec, nsec, st.RDevMajor, st.RDevMinor, Metadata.ContentXattrs(path));
                     break;
                 case SIfBlk:
-                    tar.Node(TarEntry.BlockDevice, rel, st.Mode, st.Uid, st.Gid, sec, nsec, st.RDevMajor, st.RDevMinor, Xattrs(path));
+                    tar.Node(TarEntry.BlockDevice, rel, st.Mode, st.Uid, st.Gid, sec, nsec, st.RDevMajor, st.RDevMinor, Metadata.ContentXattrs(path));
                     break;
                 case SIfIfo:
-                    tar.Node(TarEntry.Fifo, rel, st.Mode, st.Uid, st.Gid, sec, nsec, 0, 0, Xattrs(path));
+                    tar.Node(TarEntry.Fifo, rel, st.Mode, st.Uid, st.Gid, sec, nsec, 0, 0, Metadata.ContentXattrs(path));
                     break;
                 // Sockets cannot be archived: they are skipped, as the flattened copy skips them.
             }
@@ -175,7 +174,7 @@ public static class RootfsTar
             var fd = Posix.OpenRead(path);
             try
             {
-                tar.File(rel, st.Mode, st.Uid, st.Gid, size, st.MTime.Sec, st.MTime.Nsec, Xattrs(path));
+                tar.File(rel, st.Mode, st.Uid, st.Gid, size, st.MTime.Sec, st.MTime.Nsec, Metadata.ContentXattrs(path));
                 var left = size;
                 while (left > 0)
                 {
@@ -191,18 +190,6 @@ public static class RootfsTar
             {
                 Posix.Close(fd);
             }
-        }
-
-        private static List<(byte[], byte[])> Xattrs(string path)
-        {
-            var names = Posix.ListXattrs(path);
-            var result = new List<(byte[], byte[])>(names.Count);
-            foreach (var name in names)
-            {
-                if (name.AsSpan().StartsWith(Whiteout.OverlayXattrPrefix)) continue;
-                if (Posix.GetXattr(path, name) is { } value) result.Add((name, value));
-            }
-            return result;
         }
 
         public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
