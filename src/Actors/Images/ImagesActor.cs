@@ -61,13 +61,12 @@ public sealed class ImagesActor : ReceiveActor
     {
         var reference = ImageReference.Parse(image).ToString();
         var requested = ParsePlatform(platform);
-        var doomed = requested is null
-            ? _services.Images.ListFor(reference)
-            : [_services.Images.Select(reference, requested, Platform.Current)];
+        var records = _services.Images.ListFor(reference);
+        IReadOnlyList<ImageRecord> doomed = requested is null ? records : [ImageStore.Select(records, reference, requested, Platform.Current)];
         if (doomed.Count == 0) throw new ImageNotFoundException(reference, null, []);
         foreach (var record in doomed) _services.Images.Remove(record.Reference, record.Platform);
         var what = $"{reference} ({string.Join(", ", doomed.Select(r => r.Platform))})";
-        var left = _services.Images.ListFor(reference);
+        var left = records.Except(doomed).ToList();
         var kept = left.Count == 0 ? "" : $"; {reference} is kept for {string.Join(", ", left.Select(r => r.Platform))}";
         if (!prune) return new ImageOperationDone(reference, $"untagged {what}; content kept while pulls are running{kept}");
         var (layers, blobs) = Prune();

@@ -96,9 +96,11 @@ public sealed partial class ImageStore(StoreLayout layout)
     /// built for another machine.
     /// </summary>
     /// <exception cref="ImageNotFoundException">naming the reference, the platform and the platforms it has.</exception>
-    public ImageRecord Select(string reference, Platform? platform, Platform host)
+    public ImageRecord Select(string reference, Platform? platform, Platform host) => Select(ListFor(reference), reference, platform, host);
+
+    /// <summary><see cref="Select(string, Platform?, Platform)"/> among a reference's records already read.</summary>
+    public static ImageRecord Select(IReadOnlyList<ImageRecord> records, string reference, Platform? platform, Platform host)
     {
-        var records = ListFor(reference);
         if (records.Count == 0) throw new ImageNotFoundException(reference, null, []);
         var wanted = platform ?? host;
         var exact = NormalizePlatform(wanted.ToString());
