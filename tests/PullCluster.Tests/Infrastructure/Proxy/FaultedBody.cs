@@ -52,16 +52,18 @@ internal sealed class FaultedBody
                     n = (int)Math.Min(n, stall.After - _offset);
                 }
             }
+            // The wait comes before the write: a client that has the last byte has the whole body, so pacing
+            // after the write would let it finish one segment early.
+            if (_bytesPerSecond is { } bps)
+            {
+                var due = TimeSpan.FromSeconds((double)(_offset + n) / bps) - _clock.Elapsed;
+                if (due > TimeSpan.Zero) await Task.Delay(due, ct);
+            }
             var piece = Corrupt(segment[..n]);
             _record.AddBodyBytes(n);
             await _framing.WriteAsync(_client, piece, ct);
             _offset += n;
             segment = segment[n..];
-            if (_bytesPerSecond is { } bps)
-            {
-                var due = TimeSpan.FromSeconds((double)_offset / bps) - _clock.Elapsed;
-                if (due > TimeSpan.Zero) await Task.Delay(due, ct);
-            }
         }
     }
 
