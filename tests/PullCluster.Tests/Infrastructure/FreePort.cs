@@ -5,10 +5,13 @@ namespace PullCluster.Tests.Infrastructure;
 
 internal static class FreePort
 {
-    /// <summary>A loopback port free at the time of asking; callers retry if another process takes it first.</summary>
-    public static int Next()
+    /// <summary>
+    /// A port free on <paramref name="address"/> (default 127.0.0.1) at the time of asking; callers retry if another
+    /// process takes it first. Each loopback address has ports of its own, so a farm node on 127.0.0.12 asks there.
+    /// </summary>
+    public static int Next(IPAddress? address = null)
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
+        var listener = new TcpListener(address ?? IPAddress.Loopback, 0);
         listener.Start();
         try { return ((IPEndPoint)listener.LocalEndpoint).Port; }
         finally { listener.Stop(); }

@@ -28,7 +28,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
     private static readonly string[] InheritedSettings =
         ["PULLCLUSTER_FAILPOINT", "PULLCLUSTER_POSTGRES", "PULLCLUSTER_NODE", "PULLCLUSTER_SOCKET", "PULLCLUSTER_TOKEN_FILE",
          "PULLCLUSTER_STORE", "PULLCLUSTER_CONFIG", "PULLCLUSTER_REMOTE", "PULLCLUSTER_REMOTE_TLS_CERT", "PULLCLUSTER_REMOTE_TLS_CA",
-         "PULLCLUSTER_REMOTE_TLS_PASSWORD"];
+         "PULLCLUSTER_REMOTE_TLS_PASSWORD", "PULLCLUSTER_SEEDS", "PULLCLUSTER_SECRET_FILE", "PULLCLUSTER_HTTP"];
 
     private readonly Process _process;
     private readonly Process _watchdog;
@@ -60,6 +60,10 @@ public sealed partial class NodeProcess : IAsyncDisposable
     /// <param name="TokenFile">The admin token's file (<c>--token-file</c>).</param>
     /// <param name="ConfigFile">HOCON over config/pullcluster.conf (<c>--config</c>), e.g. the access groups.</param>
     /// <param name="Socket">The socket's path; null: a fresh one beside the store.</param>
+    /// <param name="Remote">The cluster endpoint, <c>HOST:PORT</c> (<c>--remote</c>), e.g. <c>127.0.0.12:4053</c>.</param>
+    /// <param name="Http">The peer HTTP listener, <c>HOST:PORT</c> (<c>--http</c>).</param>
+    /// <param name="SecretFile">The farm's shared secret (<c>--secret-file</c>).</param>
+    /// <param name="Seeds">Seed nodes' cluster endpoints, one <c>--seed</c> each; may include <paramref name="Remote"/>.</param>
     public sealed record Options(
         string? Postgres = null,
         IReadOnlyDictionary<string, string>? Environment = null,
@@ -68,7 +72,11 @@ public sealed partial class NodeProcess : IAsyncDisposable
         string? TokenFile = null,
         string? ConfigFile = null,
         string? Socket = null,
-        string TcpHost = "127.0.0.1");
+        string TcpHost = "127.0.0.1",
+        string? Remote = null,
+        string? Http = null,
+        string? SecretFile = null,
+        IReadOnlyList<string>? Seeds = null);
 
     /// <summary>What a gateway request got: the final reply (null when the connection ended without one) and every progress line.</summary>
     public sealed record Outcome(GatewayReply? Final, IReadOnlyList<PullProgressDto> Progress, TimeSpan Elapsed)
@@ -191,6 +199,17 @@ public sealed partial class NodeProcess : IAsyncDisposable
         {
             psi.ArgumentList.Add("--postgres");
             psi.ArgumentList.Add(postgres);
+        }
+        foreach (var (flag, value) in new[] { ("--remote", options.Remote), ("--http", options.Http), ("--secret-file", options.SecretFile) })
+        {
+            if (value is null) continue;
+            psi.ArgumentList.Add(flag);
+            psi.ArgumentList.Add(value);
+        }
+        foreach (var seed in options.Seeds ?? [])
+        {
+            psi.ArgumentList.Add("--seed");
+            psi.ArgumentList.Add(seed);
         }
         foreach (var name in InheritedSettings) psi.Environment.Remove(name);
         foreach (var (k, v) in options.Environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
@@ -334,7 +353,11 @@ public sealed partial class NodeProcess : IAsyncDisposable
         string.Join("; ", progress.Layers.Select(l => $"{l.Digest[..19]} {l.State} {l.Done}/{l.Size}"));
 
     /// <summary>Waits for a log line containing <paramref name="text"/> and returns it.</summary>
-    public async Task<string> WaitForLogAsync(string text, TimeSpan timeout)
+    public Task<string> WaitForLogAsync(string text, TimeSpan timeout) =>
+        WaitForLogAsync(line => line.Contains(text, StringComparison.Ordinal), $"containing '{text}'", timeout);
+
+    /// <summary>Waits for a log line that <paramref name="matches"/> (<paramref name="what"/> describes it for the timeout message) and returns it.</summary>
+    public async Task<string> WaitForLogAsync(Func<string, bool> matches, string what, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
         var searched = 0;
@@ -343,7 +366,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
             lock (_lines)
             {
                 for (; searched < _lines.Count; searched++)
-                    if (_lines[searched].Contains(text, StringComparison.Ordinal)) return _lines[searched];
+                    if (matches(_lines[searched])) return _lines[searched];
             }
             return null;
         }
@@ -354,10 +377,10 @@ public sealed partial class NodeProcess : IAsyncDisposable
             {
                 _process.WaitForExit();
                 return Search() ?? throw new InvalidOperationException(
-                    $"node {Address} exited with {_process.ExitCode} before logging '{text}'; log ends:\n{LogTail()}");
+                    $"node {Address} exited with {_process.ExitCode} before logging a line {what}; log ends:\n{LogTail()}");
             }
             if (clock.Elapsed > timeout)
-                throw new TimeoutException($"node {Address} logged no line containing '{text}' within {timeout}; log ends:\n{LogTail()}");
+                throw new TimeoutException($"node {Address} logged no line {what} within {timeout}; log ends:\n{LogTail()}");
             await Task.Delay(20);
         }
     }
@@ -382,6 +405,22 @@ public sealed partial class NodeProcess : IAsyncDisposable
             }
         }
         _process.WaitForExit();
+    }
+
+    /// <summary>
+    /// SIGSTOP: the process freezes where it is, its sockets open but silent, as a host that hangs; a transfer it
+    /// serves stops mid-stream. <see cref="Kill9"/> still ends it.
+    /// </summary>
+    public void Freeze() => Signal(SigStop, "SIGSTOP");
+
+    /// <summary>SIGCONT after <see cref="Freeze"/>.</summary>
+    public void Thaw() => Signal(SigCont, "SIGCONT");
+
+    private void Signal(int signal, string name)
+    {
+        if (_process.HasExited) throw new InvalidOperationException($"{name} to {this}: it has exited with {_process.ExitCode}");
+        if (Kill(_process.Id, signal) != 0)
+            throw new InvalidOperationException($"{name} to {this} failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>Waits for the node to end by itself (a failpoint); throws if it still runs after <paramref name="timeout"/>.</summary>
@@ -441,6 +480,8 @@ public sealed partial class NodeProcess : IAsyncDisposable
     public override string ToString() => $"node {Address} (store {Store}, pid {_pid})";
 
     private const int SigTerm = 15;
+    private const int SigStop = 19;
+    private const int SigCont = 18;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);
