@@ -148,13 +148,13 @@ public sealed partial class ClusterFarm : IAsyncDisposable
     /// A node on the next free loopback address after the farm's, told the farm's seeds but given
     /// <paramref name="secretFile"/>: with a wrong secret it must not get in. Disposed with the farm.
     /// </summary>
-    public async Task<NodeProcess> StartOutsiderAsync(string secretFile, string label = "outsider")
+    public async Task<(NodeProcess Node, FarmAddress Address)> StartOutsiderAsync(string secretFile, string label = "outsider")
     {
         var address = FarmAddress.OnHost(HostOf(Size + _outsiders.Count));
         var store = Directory.CreateDirectory(Path.Combine(_dir, $"{label}{_outsiders.Count}", "store")).FullName;
         var node = await NodeProcess.StartAsync(store, OptionsOf(address, secretFile));
         _outsiders.Add(node);
-        return node;
+        return (node, address);
     }
 
     /// <summary>Waits until every running node's log says all <see cref="Size"/> members are up.</summary>
