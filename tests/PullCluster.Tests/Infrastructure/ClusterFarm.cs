@@ -112,15 +112,16 @@ public sealed partial class ClusterFarm : IAsyncDisposable
 
     private static IPAddress HostOf(int i) => IPAddress.Parse($"127.0.0.{FirstHost + i}");
 
-    private NodeProcess.Options OptionsOf(FarmAddress address, string secretFile) => new(
+    private NodeProcess.Options OptionsOf(FarmAddress address, string secretFile, string? configFile = null) => new(
         Environment: _environment,
+        ConfigFile: configFile,
         Remote: address.Remote,
         Http: address.Http,
         SecretFile: secretFile,
         Seeds: Seeds);
 
-    private Task<NodeProcess> SpawnAsync(int i) =>
-        NodeProcess.StartAsync(Directory.CreateDirectory(StoreOf(i)).FullName, OptionsOf(_addresses[i], SecretFile));
+    private Task<NodeProcess> SpawnAsync(int i, string? configFile = null) =>
+        NodeProcess.StartAsync(Directory.CreateDirectory(StoreOf(i)).FullName, OptionsOf(_addresses[i], SecretFile, configFile));
 
     /// <summary>SIGKILL node <paramref name="i"/>, a power cut; its store stays for <see cref="RestartAsync"/>.</summary>
     public void Kill9(int i) => _nodes[i]?.Kill9();
@@ -133,12 +134,13 @@ public sealed partial class ClusterFarm : IAsyncDisposable
 
     /// <summary>
     /// Starts node <paramref name="i"/> again (killing it first if it still runs) on its store, address and ports, and
-    /// waits until it has seen the whole farm up, itself included.
+    /// waits until it has seen the whole farm up, itself included. <paramref name="configFile"/> (<c>--config</c>)
+    /// gives this incarnation settings of its own; the next restart goes without.
     /// </summary>
-    public async Task<NodeProcess> RestartAsync(int i)
+    public async Task<NodeProcess> RestartAsync(int i, string? configFile = null)
     {
         if (_nodes[i] is { } old) await old.DisposeAsync();
-        var node = await SpawnAsync(i);
+        var node = await SpawnAsync(i, configFile);
         _nodes[i] = node;
         await WaitUntilSeesAllUpAsync([node], JoinTimeout);
         return node;

@@ -155,6 +155,8 @@ public sealed partial class NodeProcess : IAsyncDisposable
             catch (PortTakenException) when (attempt < attempts)
             {
                 await node.DisposeAsync();
+                // A farm node restarts on the ports it had: give the kernel a moment to release them.
+                if (options.Remote is not null || options.Http is not null) await Task.Delay(TimeSpan.FromSeconds(1));
             }
             catch
             {
