@@ -136,7 +136,8 @@ public sealed class FarmFaultSpecs(FarmOfThreeFixture fixture, ITestOutputHelper
         Output.WriteLine($"froze node {holder} with the receivers at {string.Join(", ", midway)} of {layer.Size} bytes");
         if (!midway.Any(b => b > 0 && b < layer.Size) || pulls.Values.Any(p => p.IsCompleted))
             throw new XunitException(
-                $"the scenario did not happen: the receivers had {string.Join(", ", midway)} of {layer.Size} bytes when node {holder} was frozen");
+                $"the scenario did not happen: the receivers' ingests ({string.Join(", ", partial)}) held {string.Join(", ", midway)} " +
+                $"of {layer.Size} bytes when node {holder} was frozen\n{Farm.Logs()}");
         Farm.Kill9(holder);
 
         foreach (var (i, pull) in pulls)
