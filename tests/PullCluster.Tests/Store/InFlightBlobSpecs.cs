@@ -203,7 +203,7 @@ public sealed class InFlightBlobSpecs : IDisposable
         await using var reader = _store.OpenRead(blob.Digest);
         using var cancel = new CancellationTokenSource(Moment);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await reader.ReadAsync(new byte[10], cancel.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => _ = await reader.ReadAsync(new byte[10], cancel.Token));
     }
 
     [Fact]
