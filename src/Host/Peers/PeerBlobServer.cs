@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -29,7 +28,6 @@ public sealed class PeerBlobServer : IHostedService, IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
     private KestrelServer? _server;
-    private ServiceProvider? _services;
 
     /// <param name="listen">Where to listen: an <see cref="IPEndPoint"/> (port 0 picks a free port, see <see cref="Addresses"/>), or a <see cref="DnsEndPoint"/>, bound on each address its name resolves to.</param>
     /// <param name="store">The node's content store (the one whose ingests the node's downloads open).</param>
@@ -51,8 +49,6 @@ public sealed class PeerBlobServer : IHostedService, IAsyncDisposable
     {
         if (_server is not null) throw new InvalidOperationException("the peer blob server is already started");
         var options = new KestrelServerOptions { AddServerHeader = false };
-        _services = new ServiceCollection().AddSingleton(_loggers).BuildServiceProvider();
-        options.ApplicationServices = _services;
         foreach (var address in await ResolveAsync(ct)) options.Listen(address);
         var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), _loggers);
         var server = new KestrelServer(Options.Create(options), transport, _loggers);
@@ -84,8 +80,6 @@ public sealed class PeerBlobServer : IHostedService, IAsyncDisposable
         grace.CancelAfter(StopGrace);
         await server.StopAsync(grace.Token);
         server.Dispose();
-        if (_services is not null) await _services.DisposeAsync();
-        _services = null;
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);

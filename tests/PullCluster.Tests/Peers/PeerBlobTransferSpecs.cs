@@ -3,6 +3,7 @@ using System.Runtime.Versioning;
 using PullCluster.Core.Formats;
 using PullCluster.Core.Peers;
 using PullCluster.Core.Store;
+using PullCluster.Host.Peers;
 using PullCluster.Tests.Infrastructure;
 using Xunit;
 
@@ -265,6 +266,18 @@ public sealed class PeerBlobTransferSpecs : IAsyncLifetime
         Assert.StartsWith($"peer {nobody.GetLeftPart(UriPartial.Authority)}: blob {blob.Digest}: ", e.Message);
         Assert.Contains("refused", e.Message);
         Assert.Null(e.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_server_that_cannot_bind_its_address_says_which()
+    {
+        var taken = new IPEndPoint(_peer.Address, _peer.Port);
+        using var loggers = new CapturedLog().Factory();
+        await using var second = new PeerBlobServer(taken, _peer.Store, new PeerRequestSigner(_secret, "second"), loggers);
+
+        var e = await Assert.ThrowsAsync<IOException>(() => second.StartAsync(CancellationToken.None));
+
+        Assert.Contains($"the peer blob server cannot listen on {taken}", e.Message);
     }
 
     [Fact]
