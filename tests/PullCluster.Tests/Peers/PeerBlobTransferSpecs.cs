@@ -143,6 +143,45 @@ public sealed class PeerBlobTransferSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Several_receivers_and_a_relay_stream_one_blob_while_the_first_peer_still_downloads_it()
+    {
+        var bytes = ServingPeer.RandomBytes(1_500_000);
+        var blob = ServingPeer.Describe(bytes);
+        await using var relay = await ServingPeer.StartAsync(_secret);
+        using var source = _peer.Store.OpenIngest(blob);
+        using var relayed = relay.Store.OpenIngest(blob);
+        var receivers = Enumerable.Range(0, 3).Select(i =>
+        {
+            var layout = new StoreLayout(_dir.Combine($"receiver-{i}"));
+            layout.EnsureCreated();
+            return new ContentStore(layout).OpenIngest(blob);
+        }).ToArray();
+
+        var fetches = receivers.Take(2).Select(r => _client.FetchBlobAsync(_peer.BaseUri, blob, r, null, Timeout()))
+            .Append(_client.FetchBlobAsync(_peer.BaseUri, blob, relayed, null, Timeout()))
+            .Append(_client.FetchBlobAsync(relay.BaseUri, blob, receivers[2], null, Timeout()))
+            .ToArray();
+        for (var at = 0; at < bytes.Length; at += 50_000)
+        {
+            await source.WriteAsync(bytes.AsMemory(at, 50_000), CancellationToken.None);
+            await Task.Delay(5);
+        }
+        await Eventually(() => receivers[2].Offset == bytes.Length - 1, "the relay's receiver has all but the last byte");
+        Assert.All(fetches, f => Assert.False(f.IsCompleted));
+
+        source.Commit();
+        await fetches[2].WaitAsync(Patience);
+        relayed.Commit();
+        await Task.WhenAll(fetches).WaitAsync(Patience);
+
+        foreach (var receiver in receivers)
+        {
+            Assert.Equal(bytes, await File.ReadAllBytesAsync(receiver.Commit()));
+            receiver.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task When_the_peers_download_is_abandoned_mid_stream_the_transfer_fails_and_nothing_short_is_committed()
     {
         var bytes = ServingPeer.RandomBytes(1_000_000);
