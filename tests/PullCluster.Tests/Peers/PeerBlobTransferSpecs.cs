@@ -265,6 +265,10 @@ public sealed class PeerBlobTransferSpecs : IAsyncLifetime
         using var source = _peer.Store.OpenIngest(blob);
         await source.WriteAsync(bytes.AsMemory(0, 50_000), CancellationToken.None);
         using var impatient = new PeerClient(new PeerRequestSigner(_secret, "receiving-node"), TimeSpan.FromSeconds(1));
+        // A first transfer pays the process's cold start (JIT), which on a loaded machine can exceed the timeout.
+        var warm = await _peer.PutAsync(ServingPeer.RandomBytes(1_000));
+        using (var warmSink = _receiver.OpenIngest(warm))
+            await impatient.FetchBlobAsync(_peer.BaseUri, warm, warmSink, null, Timeout());
         using var sink = _receiver.OpenIngest(blob);
 
         var e = await Assert.ThrowsAsync<PeerException>(() => impatient.FetchBlobAsync(_peer.BaseUri, blob, sink, null, Timeout()));
