@@ -312,6 +312,22 @@ public sealed class PeerBlobTransferSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_server_given_a_host_name_listens_on_what_the_name_resolves_to()
+    {
+        var bytes = ServingPeer.RandomBytes(10_000);
+        var blob = await _peer.PutAsync(bytes);
+        using var loggers = new CapturedLog().Factory();
+        await using var named = new PeerBlobServer(new DnsEndPoint("localhost", 0), _peer.Store, new PeerRequestSigner(_secret, "named"), loggers);
+
+        await named.StartAsync(CancellationToken.None);
+
+        Assert.NotEmpty(named.Addresses);
+        using var sink = _receiver.OpenIngest(blob);
+        await _client.FetchBlobAsync(named.Addresses[0], blob, sink, null, Timeout());
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(sink.Commit()));
+    }
+
+    [Fact]
     public async Task A_server_that_cannot_bind_its_address_says_which()
     {
         var taken = new IPEndPoint(_peer.Address, _peer.Port);
