@@ -33,6 +33,13 @@ public sealed record FarmSetup(IReadOnlyList<string> Seeds, ClusterSecret? Secre
     public string[] SeedNodes(RemoteEndpoint? endpoint) =>
         Seeds.Select(s => $"{(endpoint?.Tls is null ? "akka.tcp" : "akka.ssl.tcp")}://pullcluster@{s}").ToArray();
 
+    /// <summary>The peer listener's address: an IP literal as it is, a host name as what it resolves to.</summary>
+    public static EndPoint EndPointOf(string http)
+    {
+        var (host, port) = NodeOptions.SplitHostPort(http);
+        return IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
+    }
+
     // A listener on every interface is reached at the address the node is known by in the cluster.
     private static string PeerUrlOf(string? http, Config config)
     {
