@@ -26,7 +26,7 @@ public sealed record FarmSetup(IReadOnlyList<string> Seeds, ClusterSecret? Secre
         // only it knows makes that port useless to anyone else. A --remote without a secret keeps the endpoint's own rules.
         var explicitRemote = config.GetInt("akka.remote.dot-netty.tcp.port", 0) != 0;
         var membership = secret ?? (explicitRemote ? null : ClusterSecret.Ephemeral());
-        return new FarmSetup(seeds, secret, membership, PeerUrlOf(options.Http, config));
+        return new FarmSetup(seeds, secret, membership, options.Http is null ? "" : options.PeerUrl ?? PeerUrlOf(options.Http, config));
     }
 
     /// <summary>The seeds as Akka addresses: over TLS when the endpoint has it, as every farm node's does.</summary>
@@ -41,9 +41,8 @@ public sealed record FarmSetup(IReadOnlyList<string> Seeds, ClusterSecret? Secre
     }
 
     // A listener on every interface is reached at the address the node is known by in the cluster.
-    private static string PeerUrlOf(string? http, Config config)
+    private static string PeerUrlOf(string http, Config config)
     {
-        if (http is null) return "";
         var (host, port) = NodeOptions.SplitHostPort(http);
         if (IPAddress.TryParse(host, out var ip) && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)))
             host = config.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1");
