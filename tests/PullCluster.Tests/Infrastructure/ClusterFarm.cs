@@ -112,16 +112,16 @@ public sealed partial class ClusterFarm : IAsyncDisposable
 
     private static IPAddress HostOf(int i) => IPAddress.Parse($"127.0.0.{FirstHost + i}");
 
-    private NodeProcess.Options OptionsOf(FarmAddress address, string secretFile, string? configFile = null) => new(
+    private NodeProcess.Options OptionsOf(FarmAddress address, string secretFile, Uri? peerUrl = null) => new(
         Environment: _environment,
-        ConfigFile: configFile,
         Remote: address.Remote,
         Http: address.Http,
         SecretFile: secretFile,
-        Seeds: Seeds);
+        Seeds: Seeds,
+        PeerUrl: peerUrl?.ToString().TrimEnd('/'));
 
-    private Task<NodeProcess> SpawnAsync(int i, string? configFile = null) =>
-        NodeProcess.StartAsync(Directory.CreateDirectory(StoreOf(i)).FullName, OptionsOf(_addresses[i], SecretFile, configFile));
+    private Task<NodeProcess> SpawnAsync(int i, Uri? peerUrl = null) =>
+        NodeProcess.StartAsync(Directory.CreateDirectory(StoreOf(i)).FullName, OptionsOf(_addresses[i], SecretFile, peerUrl));
 
     /// <summary>SIGKILL node <paramref name="i"/>, a power cut; its store stays for <see cref="RestartAsync"/>.</summary>
     public void Kill9(int i) => _nodes[i]?.Kill9();
@@ -134,13 +134,13 @@ public sealed partial class ClusterFarm : IAsyncDisposable
 
     /// <summary>
     /// Starts node <paramref name="i"/> again (killing it first if it still runs) on its store, address and ports, and
-    /// waits until it has seen the whole farm up, itself included. <paramref name="configFile"/> (<c>--config</c>)
-    /// gives this incarnation settings of its own; the next restart goes without.
+    /// waits until it has seen the whole farm up, itself included. With <paramref name="peerUrl"/> (<c>--peer-url</c>)
+    /// its peers are told to take blobs from there, e.g. a fault proxy in front of its --http; the next restart goes without.
     /// </summary>
-    public async Task<NodeProcess> RestartAsync(int i, string? configFile = null)
+    public async Task<NodeProcess> RestartAsync(int i, Uri? peerUrl = null)
     {
         if (_nodes[i] is { } old) await old.DisposeAsync();
-        var node = await SpawnAsync(i, configFile);
+        var node = await SpawnAsync(i, peerUrl);
         _nodes[i] = node;
         await WaitUntilSeesAllUpAsync([node], JoinTimeout);
         return node;

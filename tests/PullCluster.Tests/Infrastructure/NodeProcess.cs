@@ -28,7 +28,8 @@ public sealed partial class NodeProcess : IAsyncDisposable
     private static readonly string[] InheritedSettings =
         ["PULLCLUSTER_FAILPOINT", "PULLCLUSTER_POSTGRES", "PULLCLUSTER_NODE", "PULLCLUSTER_SOCKET", "PULLCLUSTER_TOKEN_FILE",
          "PULLCLUSTER_STORE", "PULLCLUSTER_CONFIG", "PULLCLUSTER_REMOTE", "PULLCLUSTER_REMOTE_TLS_CERT", "PULLCLUSTER_REMOTE_TLS_CA",
-         "PULLCLUSTER_REMOTE_TLS_PASSWORD", "PULLCLUSTER_SEEDS", "PULLCLUSTER_SECRET_FILE", "PULLCLUSTER_HTTP"];
+         "PULLCLUSTER_REMOTE_TLS_PASSWORD", "PULLCLUSTER_SEEDS", "PULLCLUSTER_SECRET_FILE", "PULLCLUSTER_HTTP",
+         "PULLCLUSTER_PEER_URL"];
 
     private readonly Process _process;
     private readonly Process _watchdog;
@@ -64,6 +65,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
     /// <param name="Http">The peer HTTP listener, <c>HOST:PORT</c> (<c>--http</c>).</param>
     /// <param name="SecretFile">The farm's shared secret (<c>--secret-file</c>).</param>
     /// <param name="Seeds">Seed nodes' cluster endpoints, one <c>--seed</c> each; may include <paramref name="Remote"/>.</param>
+    /// <param name="PeerUrl">Where peers are told to reach <paramref name="Http"/> (<c>--peer-url</c>), e.g. a proxy in front of it.</param>
     public sealed record Options(
         string? Postgres = null,
         IReadOnlyDictionary<string, string>? Environment = null,
@@ -76,7 +78,8 @@ public sealed partial class NodeProcess : IAsyncDisposable
         string? Remote = null,
         string? Http = null,
         string? SecretFile = null,
-        IReadOnlyList<string>? Seeds = null);
+        IReadOnlyList<string>? Seeds = null,
+        string? PeerUrl = null);
 
     /// <summary>What a gateway request got: the final reply (null when the connection ended without one) and every progress line.</summary>
     public sealed record Outcome(GatewayReply? Final, IReadOnlyList<PullProgressDto> Progress, TimeSpan Elapsed)
@@ -202,7 +205,8 @@ public sealed partial class NodeProcess : IAsyncDisposable
             psi.ArgumentList.Add("--postgres");
             psi.ArgumentList.Add(postgres);
         }
-        foreach (var (flag, value) in new[] { ("--remote", options.Remote), ("--http", options.Http), ("--secret-file", options.SecretFile) })
+        foreach (var (flag, value) in new[] { ("--remote", options.Remote), ("--http", options.Http), ("--secret-file", options.SecretFile),
+                     ("--peer-url", options.PeerUrl) })
         {
             if (value is null) continue;
             psi.ArgumentList.Add(flag);
