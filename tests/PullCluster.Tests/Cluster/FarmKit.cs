@@ -27,11 +27,11 @@ public abstract class FarmKit(FarmFixture fixture, ITestOutputHelper output)
     protected static TestLayer RandomLayer(string name, int bytes, LayerCompression compression = LayerCompression.Gzip) =>
         TestLayer.Build(l => l.Dir(name).File($"{name}/data", Payload.Random(bytes, System.Random.Shared.Next())), compression);
 
-    /// <summary>A small image of two random layers and one of a file and a symlink.</summary>
+    /// <summary>A small image of two random layers and one of a file and a symlink, all three unique to the call.</summary>
     protected static TestImage ThreeLayers() => TestImage.Oci()
         .Layer(RandomLayer("base", 300_000))
         .Layer(RandomLayer("middle", 200_000))
-        .Layer(l => l.Dir("etc").File("etc/hostname", "farm\n").Symlink("etc/alias", "hostname"))
+        .Layer(l => l.Dir("etc").File("etc/hostname", $"farm-{Guid.NewGuid():N}\n").Symlink("etc/alias", "hostname"))
         .Build();
 
     /// <summary>Config and layers: what a pull fetches as blobs (the manifest is not a blob).</summary>
