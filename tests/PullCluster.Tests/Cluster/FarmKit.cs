@@ -10,7 +10,7 @@ using Xunit.Sdk;
 namespace PullCluster.Tests.Cluster;
 
 /// <summary>What farm specs share: images of random layers, pulls on several nodes, rootfs checks against umoci, registry bytes.</summary>
-public abstract class FarmKit(FarmFixture fixture, ITestOutputHelper output)
+public abstract class FarmKit(FarmFixture fixture, ITestOutputHelper output) : IAsyncLifetime
 {
     /// <summary>Generous: a pull whose coordinator died waits for the split-brain resolver to down that node first.</summary>
     protected static readonly TimeSpan PullTimeout = TimeSpan.FromMinutes(3);
@@ -26,6 +26,14 @@ public abstract class FarmKit(FarmFixture fixture, ITestOutputHelper output)
     /// <summary>A layer of one file of <paramref name="bytes"/> random bytes, unique to this call: no two specs share its blob.</summary>
     protected static TestLayer RandomLayer(string name, int bytes, LayerCompression compression = LayerCompression.Gzip) =>
         TestLayer.Build(l => l.Dir(name).File($"{name}/data", Payload.Random(bytes, System.Random.Shared.Next())), compression);
+
+    /// <summary>Each spec starts on a whole farm, even when the spec before it failed with a node down.</summary>
+    public async Task InitializeAsync()
+    {
+        foreach (var i in await Farm.RestartExitedAsync()) Output.WriteLine($"restarted node {i}, left down by an earlier spec");
+    }
+
+    public Task DisposeAsync() => Task.CompletedTask;
 
     /// <summary>A small image of two random layers and one of a file and a symlink, all three unique to the call.</summary>
     protected static TestImage ThreeLayers() => TestImage.Oci()

@@ -147,6 +147,17 @@ public sealed partial class ClusterFarm : IAsyncDisposable
     }
 
     /// <summary>
+    /// Restarts every node that is not running (killed, stopped, crashed), so a spec that failed half-way through a
+    /// fault leaves a whole farm to the next; returns the nodes it restarted.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> RestartExitedAsync()
+    {
+        var exited = Enumerable.Range(0, Size).Where(i => _nodes[i] is null or { HasExited: true }).ToList();
+        foreach (var i in exited) await RestartAsync(i);
+        return exited;
+    }
+
+    /// <summary>
     /// A node on the next free loopback address after the farm's, told the farm's seeds but given
     /// <paramref name="secretFile"/>: with a wrong secret it must not get in. Disposed with the farm.
     /// </summary>
