@@ -35,7 +35,7 @@ public sealed record FarmAddress(IPAddress Host, int RemotePort, int HttpPort)
 /// (<see cref="StopAsync"/>) and restarted on the same store, address and ports (<see cref="RestartAsync"/>).
 /// <code>
 /// await using var farm = await ClusterFarm.StartAsync(3, dir);
-/// var outcomes = await Task.WhenAll(farm.Nodes.Select(n => n.PullAsync(reference)));
+/// var outcomes = await Task.WhenAll(Enumerable.Range(0, farm.Size).Select(i => farm[i].PullAsync(reference)));
 /// </code>
 /// </summary>
 public sealed partial class ClusterFarm : IAsyncDisposable
@@ -73,9 +73,6 @@ public sealed partial class ClusterFarm : IAsyncDisposable
     public NodeProcess this[int i] => _nodes[i] is { HasExited: false } node
         ? node
         : throw new InvalidOperationException($"farm node {i} ({_addresses[i].Remote}) is not running");
-
-    /// <summary>Every node's current process, in order (including exited ones, for their logs).</summary>
-    public IReadOnlyList<NodeProcess> Nodes => _nodes.Select((n, i) => n ?? throw new InvalidOperationException($"farm node {i} was never started")).ToList();
 
     public FarmAddress Address(int i) => _addresses[i];
 
