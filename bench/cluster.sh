@@ -37,8 +37,8 @@ TMO=${TMO:-600}
 MEMBER_TMO=${MEMBER_TMO:-120}
 IMAGE=bench/base:1
 NET=${PULLCLUSTER_BENCH_CLUSTER_NET:-127.0.0.}            # node I listens on ${NET}(10 + I)
-RPORT=${PULLCLUSTER_BENCH_CLUSTER_REMOTE_PORT:-7411}      # --remote (Akka.Cluster)
-HPORT=${PULLCLUSTER_BENCH_CLUSTER_HTTP_PORT:-7412}        # --http (peer blob transfer)
+RPORT=${PULLCLUSTER_BENCH_CLUSTER_REMOTE_PORT:-9111}      # --remote (Akka.Cluster)
+HPORT=${PULLCLUSTER_BENCH_CLUSTER_HTTP_PORT:-9112}        # --http (peer blob transfer)
 for sc in $SCENARIOS; do
   case $sc in solo | farm3 | farm5 | uplink | kill) ;; *) echo "unknown scenario '$sc' (known: solo farm3 farm5 uplink kill)" >&2; exit 2 ;; esac
 done
