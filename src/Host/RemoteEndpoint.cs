@@ -1,14 +1,17 @@
 using System.Net;
 using Akka.Configuration;
 using PullCluster.Actors;
+using PullCluster.Core.Peers;
 
 namespace PullCluster.Host;
 
 /// <summary>
 /// The node's Akka.Remote endpoint as the final configuration opens it, and the rule for opening it: whoever can
 /// connect can send PullImage, RemoveImage, MaterializeRootfs and ExportImage to a node that runs as root, so beyond
-/// loopback the endpoint exists only with mutual TLS. On loopback every local user can connect: a root node opens it
-/// without TLS only when told to (pullcluster.remote.allow-unauthenticated-loopback), a user's node with a warning.
+/// loopback the endpoint exists only with mutual TLS. A node with the cluster secret always has it (peers prove the
+/// secret, programs the configured CA), and may open anywhere. Without a secret, on loopback every local user can
+/// connect: a root node opens it without TLS only when told to (pullcluster.remote.allow-unauthenticated-loopback), a
+/// user's node with a warning.
 /// </summary>
 public sealed class RemoteEndpoint : IDisposable
 {
@@ -40,10 +43,12 @@ public sealed class RemoteEndpoint : IDisposable
     }
 
     /// <summary>
-    /// The endpoint <paramref name="config"/> opens, with its TLS credentials read; null when it opens none. Throws
+    /// The endpoint <paramref name="config"/> opens, with its TLS credentials read; null when it opens none. With
+    /// <paramref name="secret"/> (from --secret-file, or ephemeral for a node alone) TLS is always on and accepts
+    /// members of that farm besides the programs of pullcluster.remote.tls, if configured. Throws
     /// <see cref="RemoteTlsException"/> when the endpoint may not open as configured or the credentials cannot be read.
     /// </summary>
-    public static RemoteEndpoint? FromConfig(Config config)
+    public static RemoteEndpoint? FromConfig(Config config, ClusterSecret? secret)
     {
         if (!IsRemoting(config)) return null;
         // Only the transport whose TLS is enforced may carry messages: another one (akka.remote.plain, say) would open
@@ -57,6 +62,7 @@ public sealed class RemoteEndpoint : IDisposable
         var host = config.GetString("akka.remote.dot-netty.tcp.hostname", "");
         var port = config.GetInt("akka.remote.dot-netty.tcp.port", 2552);
         var tls = RemoteTls.FromConfig(config);
+        if (secret is not null) return new RemoteEndpoint(host, port, RemoteTls.ForSecret(secret, tls));
         if (tls is null && config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false))
             throw new RemoteTlsException(
                 "akka.remote.dot-netty.tcp.enable-ssl is set without pullcluster.remote.tls: Akka.Remote's own validation trusts " +
@@ -75,6 +81,15 @@ public sealed class RemoteEndpoint : IDisposable
                 "pullcluster.remote.allow-unauthenticated-loopback = on");
         return new RemoteEndpoint(host, port, tls);
     }
+
+    /// <summary>The endpoint without a cluster secret: TLS only when pullcluster.remote.tls configures it.</summary>
+    public static RemoteEndpoint? FromConfig(Config config) => FromConfig(config, secret: null);
+
+    /// <summary>
+    /// <paramref name="config"/> with the transport's TLS turned on when this endpoint has TLS, so that no setting
+    /// weakens it (no client certificate, no validation); the actor system also needs <see cref="RemoteTls.Setup"/>.
+    /// </summary>
+    public Config Enforce(Config config) => Tls is null ? config : RemoteTls.AkkaConfig.WithFallback(config);
 
     private const string DotNettyTransport = "akka.remote.dot-netty.tcp";
 
