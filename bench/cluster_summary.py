@@ -73,7 +73,8 @@ if farm:
             print(f"{sc} / solo: {ratio(median_wall(rows(sc)), solo)} (goal <= 1.5); "
                   f"registry bytes {statistics.median(int(r['blob_bytes']) for r in rows(sc)) / image:.2f}x the image (goal 1.00)")
     for sc in farm:
-        print(f"\n{sc}, per node:")
+        formed = [float(r["members_s"]) for r in rows(sc)]
+        print(f"\n{sc}, per node (nodes started and members of one cluster in {statistics.median(formed):.1f} s, median):")
         node_lines(sc, "pullcluster")
 
 if rows("uplink"):
