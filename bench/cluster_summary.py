@@ -96,7 +96,7 @@ if rows("uplink"):
 
 if rows("kill"):
     print(f"\n== kill: 3 nodes, registry limited to {rows('kill')[0]['limit_mbps']} MB/s; the node receiving the most "
-          "from the registry is killed (-9, with its client) once the registry has sent about 30% of the image, "
+          "from the registry is killed (-9, with its client) once the registry has sent KILL_AT of the image, "
           "restarted on the same store and addresses, and pulls again")
     run_header()
     run_line("kill", rows("kill"))
