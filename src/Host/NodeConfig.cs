@@ -5,8 +5,9 @@ namespace PullCluster.Host;
 
 /// <summary>
 /// Assembles the node's HOCON: an optional --config file over config/pullcluster.conf (shipped next to the
-/// binary), plus Akka.Remote when --remote is given so that other processes can send the message API, with
-/// mutual TLS when <c>pullcluster.remote.tls</c> (or its flags) names a certificate.
+/// binary), plus the cluster endpoint when --remote is given, where the farm's nodes and programs sending the message
+/// API reach it, with mutual TLS when <c>pullcluster.remote.tls</c> (or its flags) names a certificate. Every node is a
+/// cluster node (a farm of its own without seeds), whatever a configuration file says of the provider.
 /// </summary>
 public static class NodeConfig
 {
@@ -26,10 +27,11 @@ public static class NodeConfig
         if (options.Remote is { } remote)
         {
             var (host, port) = NodeOptions.SplitHostPort(remote);
-            overrides.Add("akka.actor.provider = remote");
             overrides.Add($"akka.remote.dot-netty.tcp {{ hostname = {Quote(host)}, port = {port} }}");
         }
-        if (overrides.Count > 0) config = ConfigurationFactory.ParseString(string.Join('\n', overrides)).WithFallback(config);
+        if (options.SecretFile is { } secret) overrides.Add($"pullcluster.cluster.secret-file = {Quote(secret)}");
+        overrides.Add("akka.actor.provider = cluster");
+        config = ConfigurationFactory.ParseString(string.Join('\n', overrides)).WithFallback(config);
         // Whichever way remoting was turned on (--remote or a config file's provider), a configured certificate applies
         // to it, and the settings that would weaken it (no client certificate, no validation) cannot be set around it.
         if (RemoteEndpoint.IsRemoting(config) && RemoteTls.IsConfigured(config)) config = RemoteTls.AkkaConfig.WithFallback(config);

@@ -5,6 +5,9 @@ namespace PullCluster.Host;
 /// <param name="Tcp">HOST:PORT to accept TCP requests on (remote administration, admin token required); null: none.</param>
 /// <param name="TokenFile">The admin token's file; null: pullcluster.access.token-file, else no token.</param>
 /// <param name="RemoteTlsPassword">The certificate's password, only from the environment: a flag would show it to every user in ps.</param>
+/// <param name="Seeds">HOST:PORT of the farm's seed nodes; empty: a node of its own.</param>
+/// <param name="SecretFile">The farm's shared secret; null: pullcluster.cluster.secret-file, else none.</param>
+/// <param name="Http">HOST:PORT of the listener that serves blobs to peers; null: none.</param>
 public sealed record NodeOptions(
     string? Socket,
     TcpAddress? Tcp,
@@ -15,7 +18,10 @@ public sealed record NodeOptions(
     string? Postgres,
     string? RemoteTlsCertificate = null,
     string? RemoteTlsCa = null,
-    string? RemoteTlsPassword = null)
+    string? RemoteTlsPassword = null,
+    IReadOnlyList<string>? Seeds = null,
+    string? SecretFile = null,
+    string? Http = null)
 {
     public static NodeOptions Parse(string[] args)
     {
@@ -29,6 +35,11 @@ public sealed record NodeOptions(
         string? tlsCertificate = Environment.GetEnvironmentVariable("PULLCLUSTER_REMOTE_TLS_CERT");
         string? tlsCa = Environment.GetEnvironmentVariable("PULLCLUSTER_REMOTE_TLS_CA");
         string? tlsPassword = Environment.GetEnvironmentVariable("PULLCLUSTER_REMOTE_TLS_PASSWORD");
+        string? secretFile = Environment.GetEnvironmentVariable("PULLCLUSTER_SECRET_FILE");
+        string? http = Environment.GetEnvironmentVariable("PULLCLUSTER_HTTP");
+        var envSeeds = (Environment.GetEnvironmentVariable("PULLCLUSTER_SEEDS") ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var seeds = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -43,6 +54,9 @@ public sealed record NodeOptions(
                 case "--postgres": postgres = Value(); break;
                 case "--remote-tls-cert": tlsCertificate = Value(); break;
                 case "--remote-tls-ca": tlsCa = Value(); break;
+                case "--seed": seeds.Add(Value()); break;
+                case "--secret-file": secretFile = Value(); break;
+                case "--http": http = Value(); break;
                 case "-h" or "--help":
                     throw new HelpRequested();
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
@@ -53,7 +67,17 @@ public sealed record NodeOptions(
             NullIfEmpty(node) is { } n ? TcpAddress.Parse(n) : null,
             NullIfEmpty(tokenFile) is { } t ? Path.GetFullPath(t) : null,
             NullIfEmpty(store), NullIfEmpty(config), NullIfEmpty(remote), NullIfEmpty(postgres),
-            NullIfEmpty(tlsCertificate), NullIfEmpty(tlsCa), NullIfEmpty(tlsPassword));
+            NullIfEmpty(tlsCertificate), NullIfEmpty(tlsCa), NullIfEmpty(tlsPassword),
+            // Flags replace the environment's list rather than add to it, as every other flag does.
+            (seeds.Count > 0 ? seeds : envSeeds).Select(CheckedHostPort).ToList(),
+            NullIfEmpty(secretFile) is { } f ? Path.GetFullPath(f) : null,
+            NullIfEmpty(http) is { } h ? CheckedHostPort(h) : null);
+    }
+
+    private static string CheckedHostPort(string value)
+    {
+        SplitHostPort(value);
+        return value;
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
@@ -69,6 +93,7 @@ public sealed record NodeOptions(
     public const string Usage = """
         usage: pullcluster-node [--socket PATH] [--node HOST:PORT --token-file FILE] [--store DIR] [--config FILE]
                                 [--postgres CONNSTR] [--remote HOST:PORT [--remote-tls-cert FILE --remote-tls-ca FILE]]
+                                [--seed HOST:PORT ... --secret-file FILE --http HOST:PORT]
 
           --socket PATH          the unix socket the CLI talks to (env PULLCLUSTER_SOCKET; default
                                  /run/pullcluster/pullcluster.sock as root, else $XDG_RUNTIME_DIR/pullcluster/pullcluster.sock,
@@ -87,6 +112,12 @@ public sealed record NodeOptions(
                                  its password: pullcluster.remote.tls.password or env PULLCLUSTER_REMOTE_TLS_PASSWORD
           --remote-tls-ca FILE   PEM CA certificates: only peers presenting a certificate they issued can send
                                  messages (env PULLCLUSTER_REMOTE_TLS_CA)
+          --seed HOST:PORT       a seed node of the farm (repeatable; env PULLCLUSTER_SEEDS, comma-separated): the
+                                 --remote address of a node to join; a node may list itself. Without seeds the node is
+                                 a farm of its own
+          --secret-file FILE     the farm's shared secret (env PULLCLUSTER_SECRET_FILE): only nodes holding it join and
+                                 get blobs from each other; required with --seed
+          --http HOST:PORT       serve blobs to the farm's nodes there (env PULLCLUSTER_HTTP); required with --seed
         """;
 }
 

@@ -5,7 +5,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PullCluster.Actors;
 using PullCluster.Core.Access;
+using Akka.Cluster.Hosting;
 using PullCluster.Core.Gateway;
+using PullCluster.Core.Peers;
 using PullCluster.Host;
 using PullCluster.Host.Access;
 
@@ -32,20 +34,25 @@ ThreadPool.SetMinThreads(Math.Max(16, Environment.ProcessorCount * 4), 16);
 
 Config config;
 RemoteEndpoint? remote;
+PullClusterSettings settings;
+FarmSetup farm;
 try
 {
     config = NodeConfig.Load(options);
-    remote = RemoteEndpoint.FromConfig(config);
+    settings = PullClusterSettings.FromConfig(config, options.Store);
+    if (options.Postgres is { } postgres) settings = settings with { Journal = settings.JournalOrDefault with { PostgresConnectionString = postgres } };
+    config = config.WithFallback(PullNode.AkkaConfig(settings));
+    farm = FarmSetup.From(config, options);
+    remote = RemoteEndpoint.FromConfig(config, farm.MembershipSecret);
+    if (remote is not null) config = remote.Enforce(config);
 }
-catch (RemoteTlsException e)
+catch (Exception e) when (e is RemoteTlsException or ClusterSecretException or ArgumentException)
 {
     Console.Error.WriteLine($"pullcluster-node: {e.Message}");
     return 2;
 }
 using var remoteCredentials = remote;
 config = NodeConfig.WithoutSecrets(config);
-var settings = PullClusterSettings.FromConfig(config, options.Store);
-if (options.Postgres is { } postgres) settings = settings with { Journal = settings.JournalOrDefault with { PostgresConnectionString = postgres } };
 
 var tokenFile = NodeAccess.TokenFile(config, options);
 AccessPolicy policy;
@@ -74,7 +81,7 @@ if (SocketPaths.CheckLength(socketPath) is { } tooLong)
     Console.Error.WriteLine($"pullcluster-node: {tooLong}");
     return 2;
 }
-using var services = new NodeServices(settings);
+using var services = new NodeServices(settings, farm.Secret, farm.PeerUrl);
 using var storeLock = StoreLock.Acquire(services.Layout);
 if (storeLock is null)
 {
@@ -94,7 +101,7 @@ using var listeners = new GatewayListeners(socketPath, options.Tcp, policy);
 builder.Services.AddSingleton(listeners);
 builder.Services.AddAkka("pullcluster", (akka, _) =>
 {
-    akka.AddHocon(config.WithFallback(PullNode.AkkaConfig(settings)), HoconAddMode.Prepend)
+    akka.AddHocon(config, HoconAddMode.Prepend)
         .ConfigureLoggers(l => l.AddLoggerFactory())
         .WithActors((system, registry) =>
         {
@@ -102,6 +109,7 @@ builder.Services.AddAkka("pullcluster", (akka, _) =>
             registry.Register<PullsKey>(pulls);
         });
     if (remote?.Tls is { } tls) akka.AddSetup(tls.Setup());
+    if (farm.SeedNodes(remote) is { Length: > 0 } seeds) akka.WithClustering(new ClusterOptions { SeedNodes = seeds });
 });
 builder.Services.AddHostedService<GatewayServer>();
 
@@ -121,10 +129,11 @@ log.LogInformation("store {Store}; journal {Journal}; {Downloads} concurrent dow
     settings.StoreRoot, settings.JournalOrDefault.IsPostgres ? "PostgreSQL" : "SQLite", settings.MaxConcurrentDownloads,
     settings.MaxConcurrentCpuJobs, settings.SyncLayers ? "on" : "off");
 if (remote is { Tls: { } remoteTls })
-    log.LogInformation("Akka.Remote endpoint {Endpoint}: mutual TLS as {Subject}; only peers presenting a certificate issued by {Authorities} ({CaFile}) can send messages",
-        remote.Address, remoteTls.Certificate.Subject, string.Join(", ", remoteTls.Authorities.Select(a => a.Subject)), remoteTls.CaFile);
+    log.LogInformation("cluster endpoint {Endpoint}: {Tls}", remote.Address, remoteTls.Description);
 else if (remote is not null)
-    log.LogWarning("Akka.Remote endpoint {Endpoint} has no TLS: any local user can send messages to the endpoint (pull, remove, write " +
-        "images as this node's user); configure pullcluster.remote.tls to authenticate its peers", remote.Address);
+    log.LogWarning("cluster endpoint {Endpoint} has no TLS: any local user can send messages to the endpoint (pull, remove, write " +
+        "images as this node's user); configure pullcluster.remote.tls or a farm secret to authenticate its peers", remote.Address);
+if (farm.Seeds.Count > 0)
+    log.LogInformation("joining the farm through {Seeds}; serving blobs to peers at {PeerUrl}", string.Join(", ", farm.Seeds), farm.PeerUrl);
 await host.RunAsync();
 return 0;

@@ -8,9 +8,9 @@ namespace PullCluster.Actors.Blobs;
 /// <summary>How a requester came by a blob, for the pull's byte accounting.</summary>
 public enum BlobOrigin
 {
-    /// <summary>Downloaded because this requester asked first.</summary>
+    /// <summary>Transferred (from the registry or a peer) because this requester asked first.</summary>
     Fetched,
-    /// <summary>Another requester's download was already under way; this one waited for it.</summary>
+    /// <summary>Another requester's transfer on this node was already under way; this one waited for it.</summary>
     Shared,
     /// <summary>Already in the content store.</summary>
     Stored,
@@ -25,9 +25,11 @@ public sealed record FetchBlob(ImageReference Source, Descriptor Blob) : IEntity
 public sealed record BlobFetchProgress(Digest Digest, long Done, long Total, LayerPhase State) : INodeMessage;
 
 /// <summary>
-/// The blob is verified and durable at Path. Downloaded counts the bytes this fetch took from the registry.
-/// Node-local: Path is a file of this node's content store.
+/// The blob is verified and durable at Path. FromRegistry and FromPeers count the bytes this transfer took from each;
+/// the rest of the blob was already on the node (a partial download resumed). Node-local: Path is a file of this
+/// node's content store.
 /// </summary>
-public sealed record BlobAvailable(Descriptor Blob, string Path, BlobOrigin Origin, long Downloaded) : INoSerializationVerificationNeeded;
+public sealed record BlobAvailable(Descriptor Blob, string Path, BlobOrigin Origin, long FromRegistry, long FromPeers)
+    : INoSerializationVerificationNeeded;
 
 public sealed record BlobFetchFailed(Digest Digest, string Reason) : INodeMessage;

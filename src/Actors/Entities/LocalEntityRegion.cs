@@ -3,18 +3,18 @@ using Akka.Actor;
 namespace PullCluster.Actors.Entities;
 
 /// <summary>
-/// One child actor per entity id, created on first message and stopped when it asks to passivate — the
-/// single-node counterpart of a cluster shard region, so BlobActor and LayerCommitActor are written once
-/// for both. Messages that arrive while an entity is stopping are buffered and delivered to its successor.
+/// One child actor per entity id, created on first message and stopped when it asks to passivate: the region of a
+/// node's own entities (its blobs and its layers, which live in its store). Messages that arrive while an entity is
+/// stopping are buffered and delivered to its successor. An entity is given the region, to reach its siblings through.
 /// </summary>
 public sealed class LocalEntityRegion : ReceiveActor
 {
-    private readonly Func<string, Props> _entityProps;
+    private readonly Func<string, IActorRef, Props> _entityProps;
     private readonly Dictionary<string, IActorRef> _entities = new();
     private readonly Dictionary<IActorRef, string> _ids = new();
     private readonly Dictionary<string, List<(object Message, IActorRef Sender)>> _stopping = new();
 
-    public LocalEntityRegion(Func<string, Props> entityProps)
+    public LocalEntityRegion(Func<string, IActorRef, Props> entityProps)
     {
         _entityProps = entityProps;
         Receive<IEntityMessage>(Deliver);
@@ -22,7 +22,7 @@ public sealed class LocalEntityRegion : ReceiveActor
         Receive<Terminated>(t => Stopped(t.ActorRef));
     }
 
-    public static Props Props(Func<string, Props> entityProps) => Akka.Actor.Props.Create(() => new LocalEntityRegion(entityProps));
+    public static Props Props(Func<string, IActorRef, Props> entityProps) => Akka.Actor.Props.Create(() => new LocalEntityRegion(entityProps));
 
     private void Deliver(IEntityMessage message)
     {
@@ -34,7 +34,7 @@ public sealed class LocalEntityRegion : ReceiveActor
         }
         if (!_entities.TryGetValue(id, out var entity))
         {
-            entity = Context.ActorOf(_entityProps(id), Uri.EscapeDataString(id));
+            entity = Context.ActorOf(_entityProps(id, Self), Uri.EscapeDataString(id));
             Context.Watch(entity);
             _entities[id] = entity;
             _ids[entity] = id;

@@ -58,7 +58,8 @@ public sealed class GatewaySession : ReceiveActor
         new(p.Image, p.Layers.Select(l => new LayerProgressDto(l.Digest, l.Size, l.Done, l.State)).ToList());
 
     private static PullResultDto ToDto(PullSucceeded s) =>
-        new(s.Image, s.ManifestDigest, s.ConfigDigest, s.Platform, s.ChainIds, s.BytesFetched, s.BytesShared, s.BytesReused, s.Elapsed.TotalSeconds);
+        new(s.Image, s.ManifestDigest, s.ConfigDigest, s.Platform, s.ChainIds, s.BytesFetched, s.BytesShared, s.BytesReused, s.Elapsed.TotalSeconds,
+            s.BytesFromRegistry, s.BytesFromPeers);
 
     private static ImageSummaryDto ToDto(ImageSummary i) =>
         new(i.Image, i.ManifestDigest, i.Platform, i.Size, i.Layers, i.Pulled);

@@ -28,6 +28,7 @@ public sealed class LayerCommitActor : ReceiveActor
     private readonly Digest _chainId;
     private readonly NodeServices _services;
     private readonly IActorRef _blobs;
+    private readonly IActorRef _layers;
     private readonly IActorRef _cpuSlots;
     private readonly IActorRef _journal;
     private readonly IActorRef _syncBarrier;
@@ -43,8 +44,10 @@ public sealed class LayerCommitActor : ReceiveActor
     private long _attempt;
     private LayerPhase _state = LayerPhase.Waiting;
 
-    public LayerCommitActor(Digest chainId, NodeServices services, IActorRef blobs, IActorRef cpuSlots, IActorRef journal, IActorRef syncBarrier)
+    /// <param name="layers">The region of this node's layers, where the parent's actor is reached.</param>
+    public LayerCommitActor(Digest chainId, NodeServices services, IActorRef blobs, IActorRef layers, IActorRef cpuSlots, IActorRef journal, IActorRef syncBarrier)
     {
+        _layers = layers;
         _journal = journal;
         _syncBarrier = syncBarrier;
         _chainId = chainId;
@@ -54,8 +57,8 @@ public sealed class LayerCommitActor : ReceiveActor
         Idle();
     }
 
-    public static Props Props(Digest chainId, NodeServices services, IActorRef blobs, IActorRef cpuSlots, IActorRef journal, IActorRef syncBarrier) =>
-        Akka.Actor.Props.Create(() => new LayerCommitActor(chainId, services, blobs, cpuSlots, journal, syncBarrier));
+    public static Props Props(Digest chainId, NodeServices services, IActorRef blobs, IActorRef layers, IActorRef cpuSlots, IActorRef journal, IActorRef syncBarrier) =>
+        Akka.Actor.Props.Create(() => new LayerCommitActor(chainId, services, blobs, layers, cpuSlots, journal, syncBarrier));
 
     private string LayerPath => _services.Layers.PathOf(_chainId);
 
@@ -65,7 +68,7 @@ public sealed class LayerCommitActor : ReceiveActor
         Receive<CommitLayer>(Start);
         Receive<AwaitLayer>(_ =>
         {
-            if (_services.Layers.Has(_chainId)) Sender.Tell(new LayerCommitted(_chainId, LayerPath, BlobOrigin.Stored, 0));
+            if (_services.Layers.Has(_chainId)) Sender.Tell(new LayerCommitted(_chainId, LayerPath, BlobOrigin.Stored, 0, 0));
             else
             {
                 _awaiters.Add(Sender);
@@ -103,7 +106,7 @@ public sealed class LayerCommitActor : ReceiveActor
         var layerPresent = _services.Layers.Has(_chainId);
         if (layerPresent && _services.Content.Has(request.Blob.Digest))
         {
-            Sender.Tell(new LayerCommitted(_chainId, LayerPath, BlobOrigin.Stored, 0));
+            Sender.Tell(new LayerCommitted(_chainId, LayerPath, BlobOrigin.Stored, 0, 0));
             return;
         }
         Context.SetReceiveTimeout(null);
@@ -120,7 +123,7 @@ public sealed class LayerCommitActor : ReceiveActor
             return;
         }
         _parentCommitted = request.Parent is null;
-        if (request.Parent is { } parent) Context.Parent.Tell(new AwaitLayer(parent));
+        if (request.Parent is { } parent) _layers.Tell(new AwaitLayer(parent));
         _blobs.Tell(new FetchBlob(request.Source, request.Blob));
         Become(Working);
     }
@@ -134,7 +137,7 @@ public sealed class LayerCommitActor : ReceiveActor
         });
         Receive<AwaitLayer>(_ =>
         {
-            if (_committedPath is not null) Sender.Tell(new LayerCommitted(_chainId, _committedPath, BlobOrigin.Stored, 0));
+            if (_committedPath is not null) Sender.Tell(new LayerCommitted(_chainId, _committedPath, BlobOrigin.Stored, 0, 0));
             else _awaiters.Add(Sender);
         });
         Receive<BlobFetchProgress>(p =>
@@ -208,7 +211,7 @@ public sealed class LayerCommitActor : ReceiveActor
             Failpoints.Hit(Failpoints.AfterLayerCommit);
             // A child may commit as soon as this directory is in place; the journal record can follow,
             // since reconciliation adopts a committed directory the journal missed.
-            foreach (var awaiter in _awaiters) awaiter.Tell(new LayerCommitted(_chainId, c.Path, BlobOrigin.Stored, 0));
+            foreach (var awaiter in _awaiters) awaiter.Tell(new LayerCommitted(_chainId, c.Path, BlobOrigin.Stored, 0, 0));
             _awaiters.Clear();
             var r = _request!;
             _journal.Tell(new RecordLayer(new LayerRecorded(_chainId.ToString(), r.Parent?.ToString(), r.DiffId.ToString(), r.Blob.Digest.ToString())));
@@ -300,7 +303,7 @@ public sealed class LayerCommitActor : ReceiveActor
                 _ when first => blob.Origin,
                 _ => BlobOrigin.Shared,
             };
-            requester.Tell(new LayerCommitted(_chainId, path, origin, first ? blob.Downloaded : 0));
+            requester.Tell(new LayerCommitted(_chainId, path, origin, first ? blob.FromRegistry : 0, first ? blob.FromPeers : 0));
         }
         Reset();
     }

@@ -20,9 +20,10 @@ public sealed record AwaitLayer(Digest ChainId) : IEntityMessage, INodeMessage
 public sealed record LayerStatus(Digest ChainId, Digest Blob, long Done, long Total, LayerPhase State) : INodeMessage;
 
 /// <summary>
-/// Origin and Downloaded say how this requester came by the layer's blob, for its byte accounting.
+/// Origin, FromRegistry and FromPeers say how this requester came by the layer's blob, for its byte accounting.
 /// Node-local: Path is a directory of this node's layer store.
 /// </summary>
-public sealed record LayerCommitted(Digest ChainId, string Path, BlobOrigin Origin, long Downloaded) : INoSerializationVerificationNeeded;
+public sealed record LayerCommitted(Digest ChainId, string Path, BlobOrigin Origin, long FromRegistry, long FromPeers)
+    : INoSerializationVerificationNeeded;
 
 public sealed record LayerFailed(Digest ChainId, string Reason) : INodeMessage;

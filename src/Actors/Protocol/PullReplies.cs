@@ -3,8 +3,9 @@ using Akka.Actor;
 namespace PullCluster.Actors.Protocol;
 
 /// <summary>
-/// The pull finished. BytesFetched: downloaded from the registry on this pull's behalf; BytesShared: blobs
-/// another pull was already downloading, which this one waited for; BytesReused: already in the store.
+/// The pull finished. BytesFetched: transferred on this pull's behalf, BytesFromRegistry from the registry plus
+/// BytesFromPeers from other nodes of the farm; BytesShared: blobs another pull on this node was already transferring,
+/// which this one waited for; BytesReused (= BytesFromStore): already on this node.
 /// </summary>
 public sealed record PullSucceeded(
     string Image,
@@ -15,7 +16,12 @@ public sealed record PullSucceeded(
     long BytesFetched,
     long BytesShared,
     long BytesReused,
-    TimeSpan Elapsed) : IApiMessage;
+    TimeSpan Elapsed,
+    long BytesFromRegistry = 0,
+    long BytesFromPeers = 0) : IApiMessage
+{
+    public long BytesFromStore => BytesReused;
+}
 
 public sealed record PullFailed(string Image, string Reason) : IApiMessage;
 

@@ -47,7 +47,7 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
     private ImageConfig? _config;
     private IReadOnlyList<Digest> _chainIds = [];
     private int _committed;
-    private long _fetched, _shared, _reused;
+    private long _fromRegistry, _fromPeers, _shared, _reused;
     private bool _dirty;
 
     public PullCoordinator(string id, ImageReference image, Platform platform, IActorRef subscriber, NodeServices services, IActorRef blobs, IActorRef layers)
@@ -128,7 +128,7 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
 
     private void OnConfigAvailable(BlobAvailable blob)
     {
-        Account(blob.Origin, blob.Blob.Size, blob.Downloaded);
+        Account(blob.Origin, blob.Blob.Size, blob.FromRegistry, blob.FromPeers);
         var path = blob.Path;
         Task.Run(() => new ConfigRead(ImageConfig.Parse(File.ReadAllBytes(path))))
             .PipeTo(Self, failure: e => new Failed(e));
@@ -165,7 +165,7 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
     private void OnLayerCommitted(LayerCommitted committed)
     {
         if (!_layerIndex.TryGetValue(committed.ChainId, out var i) || _committedLayers[i] is not null) return;
-        Account(committed.Origin, _resolved!.Manifest.Layers[i].Size, committed.Downloaded);
+        Account(committed.Origin, _resolved!.Manifest.Layers[i].Size, committed.FromRegistry, committed.FromPeers);
         _committedLayers[i] = committed;
         // Layers commit parent first, but their replies come from different actors and may cross: callers
         // see them complete one by one in chain order, as the store made them.
@@ -182,13 +182,16 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
         if (_committed == _progress.Length) Record();
     }
 
-    private void Account(BlobOrigin origin, long size, long downloaded)
+    private void Account(BlobOrigin origin, long size, long fromRegistry, long fromPeers)
     {
         switch (origin)
         {
             case BlobOrigin.Fetched:
-                _fetched += downloaded;
-                _reused += size - downloaded;
+                _fromRegistry += fromRegistry;
+                _fromPeers += fromPeers;
+                // A resumed partial download was already on the node; a transfer that restarted from zero moved more
+                // bytes than the blob has, and the excess is not "reused".
+                _reused += Math.Max(0, size - fromRegistry - fromPeers);
                 break;
             case BlobOrigin.Shared:
                 _shared += size;
@@ -225,12 +228,13 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
     {
         Publish(force: true);
         var r = recorded.Record;
-        _log.Info("pulled {0} ({1}) in {2:F2}s: {3} bytes fetched, {4} shared, {5} reused",
-            r.Reference, r.ManifestDigest, _clock.Elapsed.TotalSeconds, _fetched, _shared, _reused);
+        var fetched = _fromRegistry + _fromPeers;
+        _log.Info("pulled {0} ({1}) in {2:F2}s: {3} bytes fetched ({4} from the registry, {5} from peers), {6} shared, {7} reused",
+            r.Reference, r.ManifestDigest, _clock.Elapsed.TotalSeconds, fetched, _fromRegistry, _fromPeers, _shared, _reused);
         var first = new PullSucceeded(r.Reference, r.ManifestDigest, r.ConfigDigest, r.Platform, r.ChainIds.ToList(),
-            _fetched, _shared, _reused, _clock.Elapsed);
+            fetched, _shared, _reused, _clock.Elapsed, _fromRegistry, _fromPeers);
         // Callers that attached to this pull did not cause its downloads: to them those bytes were shared.
-        var attached = first with { BytesFetched = 0, BytesShared = _fetched + _shared };
+        var attached = first with { BytesFetched = 0, BytesShared = fetched + _shared, BytesFromRegistry = 0, BytesFromPeers = 0 };
         Finish(new PullOutcome(_id, true, null), attached);
         _subscribers[0].Tell(first);
         foreach (var s in _subscribers.Skip(1)) s.Tell(attached);

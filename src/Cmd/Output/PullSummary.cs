@@ -13,11 +13,17 @@ public static class PullSummary
             ? $"Status: Image is up to date for {result.Image}"
             : $"Status: Downloaded newer image for {result.Image}");
         output.WriteLine(
-            $"Fetched {ByteSize.Format(result.BytesFetched)}, shared {ByteSize.Format(result.BytesShared)}, " +
+            $"Fetched {ByteSize.Format(result.BytesFetched)}{Sources(result)}, shared {ByteSize.Format(result.BytesShared)}, " +
             $"reused {ByteSize.Format(result.BytesReused)} in {result.Seconds.ToString("0.00", CultureInfo.InvariantCulture)}s");
     }
 
     /// <summary>Bytes shared with a concurrent pull were still new to the store, so only a pull that needed no
     /// blob at all is "up to date".</summary>
     public static bool IsUpToDate(PullResultDto result) => result.BytesFetched == 0 && result.BytesShared == 0;
+
+    // A lone node fetches everything from the registry, and saying so on every pull would be noise.
+    private static string Sources(PullResultDto result) =>
+        result.BytesFromPeers == 0
+            ? ""
+            : $" ({ByteSize.Format(result.BytesFromRegistry)} from the registry, {ByteSize.Format(result.BytesFromPeers)} from peers)";
 }

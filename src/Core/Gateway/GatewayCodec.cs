@@ -115,6 +115,9 @@ public static class GatewayCodec
             .Number("bytesFetched", result.BytesFetched)
             .Number("bytesShared", result.BytesShared)
             .Number("bytesReused", result.BytesReused)
+            .Number("bytesFromRegistry", result.BytesFromRegistry)
+            .Number("bytesFromPeers", result.BytesFromPeers)
+            .Number("bytesFromStore", result.BytesFromStore)
             .Number("seconds", result.Seconds);
     }
 
@@ -173,7 +176,7 @@ public static class GatewayCodec
         Expect(ref reader, JsonTokenType.StartObject, "result");
         string? image = null, manifest = null, config = null, platform = null;
         IReadOnlyList<string> chainIds = [];
-        long fetched = 0, shared = 0, reused = 0;
+        long fetched = 0, shared = 0, reused = 0, fromRegistry = 0, fromPeers = 0;
         double seconds = 0;
         while (NextMember(ref reader) is { } name)
         {
@@ -187,6 +190,8 @@ public static class GatewayCodec
                 case "bytesFetched": fetched = ReadInt64(ref reader, name); break;
                 case "bytesShared": shared = ReadInt64(ref reader, name); break;
                 case "bytesReused": reused = ReadInt64(ref reader, name); break;
+                case "bytesFromRegistry": fromRegistry = ReadInt64(ref reader, name); break;
+                case "bytesFromPeers": fromPeers = ReadInt64(ref reader, name); break;
                 case "seconds": seconds = ReadDouble(ref reader, name); break;
                 default: reader.Skip(); break;
             }
@@ -194,7 +199,7 @@ public static class GatewayCodec
         return new PullResultDto(
             Required(image, "image", "result"), Required(manifest, "manifestDigest", "result"),
             Required(config, "configDigest", "result"), Required(platform, "platform", "result"),
-            chainIds, fetched, shared, reused, seconds);
+            chainIds, fetched, shared, reused, seconds, fromRegistry, fromPeers);
     }
 
     private static ImageSummaryDto ReadImage(ref Utf8JsonReader reader)

@@ -76,7 +76,13 @@ public sealed record PullResultDto(
     long BytesFetched,
     long BytesShared,
     long BytesReused,
-    double Seconds);
+    double Seconds,
+    long BytesFromRegistry = 0,
+    long BytesFromPeers = 0)
+{
+    /// <summary>What was already on the node: the same bytes as <see cref="BytesReused"/>, named beside the other two sources.</summary>
+    public long BytesFromStore => BytesReused;
+}
 
 public sealed record ImageSummaryDto(
     string Image,

@@ -88,7 +88,9 @@ public sealed class RemoteApiSpecs(RemoteNodeFixture fixture) : IClassFixture<Re
         using var store = TempDir.Create("remote-writes");
         var settings = new PullClusterSettings(store.Path, 4, 2, false, TimeSpan.FromMilliseconds(100), new Core.Registry.RegistryOptions { ReadCredentialFiles = false });
         var nodePort = FreePort.Next();
-        using var node = ActorSystem.Create("pullcluster", Remote(nodePort).WithFallback(PullNode.AkkaConfig(settings)));
+        // A node is a cluster node, whose endpoint a program (a plain Akka.Remote system) reaches as any other.
+        using var node = ActorSystem.Create("pullcluster", ConfigurationFactory.ParseString("akka.actor.provider = cluster")
+            .WithFallback(Remote(nodePort)).WithFallback(PullNode.AkkaConfig(settings)));
         using var services = new NodeServices(settings);
         PullNode.Start(node, services);
         // Without RemoteTls.Bootstrap a program binds the API's serializer itself, or it cannot read the refusal.

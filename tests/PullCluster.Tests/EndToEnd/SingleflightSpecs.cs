@@ -1,15 +1,17 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.TestKit;
 using PullCluster.Actors.Blobs;
 using PullCluster.Actors.Entities;
+using PullCluster.Actors.Farm;
 using PullCluster.Actors.Protocol;
 using PullCluster.Actors.Scheduling;
 using PullCluster.Core.Formats;
 using PullCluster.Core.Gateway;
 using PullCluster.Tests.Infrastructure;
-using Xunit;
 using Xunit.Abstractions;
+using Xunit;
 
 namespace PullCluster.Tests.EndToEnd;
 
@@ -128,7 +130,9 @@ public sealed class SingleflightSpecs(RegistryFixture fixture, ITestOutputHelper
         var services = Node.Services;
         var journal = await Sys.ActorSelection("/user/journal").ResolveOne(Patience);
         var downloads = Sys.ActorOf(WorkSlots.Props("downloads", 4));
-        var blobs = Sys.ActorOf(LocalEntityRegion.Props(id => BlobActor.Props(Digest.Parse(id), services, downloads, journal)));
+        var authority = ClusterSharding.Get(Sys).ShardRegion(BlobAuthorityRouting.TypeName);
+        var self = new FarmNode(Akka.Cluster.Cluster.Get(Sys).SelfAddress.ToString(), "");
+        var blobs = Sys.ActorOf(LocalEntityRegion.Props((id, _) => BlobActor.Props(Digest.Parse(id), services, downloads, journal, authority, self)));
         var source = ImageReference.Parse(proxy.Reference(repo, "1"));
         var descriptor = new Descriptor(image.LayerDescriptors[0].MediaType, layer.Digest, layer.Size);
 
@@ -136,8 +140,8 @@ public sealed class SingleflightSpecs(RegistryFixture fixture, ITestOutputHelper
         foreach (var probe in probes) blobs.Tell(new FetchBlob(source, descriptor), probe);
         var answers = probes.Select(p => p.FishForMessage<BlobAvailable>(_ => true, Patience)).ToList();
 
-        Assert.Equal((BlobOrigin.Fetched, layer.Size), (answers[0].Origin, answers[0].Downloaded));
-        Assert.All(answers.Skip(1), a => Assert.Equal((BlobOrigin.Shared, 0L), (a.Origin, a.Downloaded)));
+        Assert.Equal((BlobOrigin.Fetched, layer.Size), (answers[0].Origin, answers[0].FromRegistry));
+        Assert.All(answers.Skip(1), a => Assert.Equal((BlobOrigin.Shared, 0L), (a.Origin, a.FromRegistry)));
         Assert.All(answers, a => Assert.Equal(Node.Services.Content.PathOf(layer.Digest), a.Path));
         Assert.Equal(layer.Blob, File.ReadAllBytes(answers[0].Path));
         Assert.Single(proxy.RequestsFor(layer.Digest.ToString(), "GET"));
@@ -146,7 +150,7 @@ public sealed class SingleflightSpecs(RegistryFixture fixture, ITestOutputHelper
 
         var late = CreateTestProbe();
         blobs.Tell(new FetchBlob(source, descriptor), late);
-        Assert.Equal((BlobOrigin.Stored, 0L), late.FishForMessage<BlobAvailable>(_ => true, Patience) is var a ? (a.Origin, a.Downloaded) : default);
+        Assert.Equal((BlobOrigin.Stored, 0L), late.FishForMessage<BlobAvailable>(_ => true, Patience) is var a ? (a.Origin, a.FromRegistry) : default);
         Assert.Single(proxy.RequestsFor(layer.Digest.ToString(), "GET"));
     }
 

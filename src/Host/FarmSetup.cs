@@ -1,0 +1,45 @@
+using System.Net;
+using Akka.Configuration;
+using PullCluster.Core.Peers;
+
+namespace PullCluster.Host;
+
+/// <summary>
+/// What makes this node a member of a farm, checked before anything starts: its seeds, the farm's secret, and where it
+/// serves blobs to its peers. A node with none of them is a farm of its own.
+/// </summary>
+public sealed record FarmSetup(IReadOnlyList<string> Seeds, ClusterSecret? Secret, ClusterSecret? MembershipSecret, string PeerUrl)
+{
+    /// <summary>Throws <see cref="ArgumentException"/> or <see cref="ClusterSecretException"/> naming what is missing or wrong.</summary>
+    public static FarmSetup From(Config config, NodeOptions options)
+    {
+        var seeds = options.Seeds ?? [];
+        var secretFile = config.GetString("pullcluster.cluster.secret-file", "");
+        var secret = string.IsNullOrEmpty(secretFile) ? null : ClusterSecret.Read(secretFile);
+        if (seeds.Count > 0 && secret is null)
+            throw new ArgumentException(
+                "--seed needs the farm's secret (--secret-file FILE, env PULLCLUSTER_SECRET_FILE): without it any process that " +
+                "reaches the cluster port could join the farm and command this node");
+        if (seeds.Count > 0 && options.Http is null)
+            throw new ArgumentException("--seed needs --http HOST:PORT: a farm's nodes take blobs from each other there");
+        // A node that nobody was told to reach (no --remote, no secret) still listens for its one-node cluster; a secret
+        // only it knows makes that port useless to anyone else. A --remote without a secret keeps the endpoint's own rules.
+        var explicitRemote = config.GetInt("akka.remote.dot-netty.tcp.port", 0) != 0;
+        var membership = secret ?? (explicitRemote ? null : ClusterSecret.Ephemeral());
+        return new FarmSetup(seeds, secret, membership, PeerUrlOf(options.Http, config));
+    }
+
+    /// <summary>The seeds as Akka addresses: over TLS when the endpoint has it, as every farm node's does.</summary>
+    public string[] SeedNodes(RemoteEndpoint? endpoint) =>
+        Seeds.Select(s => $"{(endpoint?.Tls is null ? "akka.tcp" : "akka.ssl.tcp")}://pullcluster@{s}").ToArray();
+
+    // A listener on every interface is reached at the address the node is known by in the cluster.
+    private static string PeerUrlOf(string? http, Config config)
+    {
+        if (http is null) return "";
+        var (host, port) = NodeOptions.SplitHostPort(http);
+        if (IPAddress.TryParse(host, out var ip) && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)))
+            host = config.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1");
+        return $"http://{(host.Contains(':') ? $"[{host}]" : host)}:{port}";
+    }
+}
