@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Farm benchmark: PullCluster nodes on loopback addresses (127.0.0.11, .12, …, as if on separate hosts)
 # forming one cluster, each with its own fresh store and one client, all pulling bench/base:1 at once
-# from the bench registry (127.0.0.1:5000).
+# from a registry of the script's own (127.0.0.1:5021) that serves the bench registry's storage.
 #
 #   solo    1 node alone (a one-node cluster, started with the same flags as a farm node)
 #   farm3   3 nodes, one `pullcluster pull` each, all at once
@@ -42,9 +42,12 @@ HPORT=${PULLCLUSTER_BENCH_CLUSTER_HTTP_PORT:-9112}        # --http (peer blob tr
 for sc in $SCENARIOS; do
   case $sc in solo | farm3 | farm5 | uplink | kill) ;; *) echo "unknown scenario '$sc' (known: solo farm3 farm5 uplink kill)" >&2; exit 2 ;; esac
 done
-REG_IP=${REG%:*}
-REG_PORT=${REG##*:}
-[[ $REG_IP =~ ^[0-9.]+$ ]] || { echo "the registry address must be an IPv4 literal for tc's filter: $REG" >&2; exit 2; }
+# The nodes pull from a registry of this script's own, serving the bench registry's storage with an access log
+# of its own (as bench/crash.sh does), so that nothing else pulling from 127.0.0.1:5000 is counted.
+CREG=${PULLCLUSTER_BENCH_CLUSTER_REGISTRY:-127.0.0.1:5021}
+REG_IP=${CREG%:*}
+REG_PORT=${CREG##*:}
+[[ $REG_IP =~ ^[0-9.]+$ ]] || { echo "the registry address must be an IPv4 literal for tc's filter: $CREG" >&2; exit 2; }
 
 STAMP=$(date +%Y%m%d-%H%M%S)
 WORK=$BENCH_DIR/work/cluster
@@ -58,11 +61,12 @@ mkdir -p "$LOGS" "$RES"
 declare -A NODE_PID=()
 TC_ON=0
 REGISTRY_STARTED=0
+CREGDIR=
 cleanup() {
   nodes_stop
   ctds_stop
   tc_clear
-  [ "$REGISTRY_STARTED" = 1 ] && registry_down "$REGDIR"
+  [ "$REGISTRY_STARTED" = 1 ] && registry_down "$CREGDIR"
   rm -rf "$WORK/runs" "$WORK/containerd"
 }
 trap cleanup EXIT
@@ -365,8 +369,14 @@ purge() { rm -rf "$WORK/runs" "$CTD_ROOT"; sync; sleep 5; }
 command -v tc >/dev/null && command -v ss >/dev/null || ensure_packages iproute2
 case " $SCENARIOS " in *" uplink "*) containerd_prepare ;; esac
 pullcluster_prepare
-registry_up "$REGDIR" "$REG"
 bash "$BENCH_ROOT/bench/images.sh" >/dev/null
+CREGDIR=$WORK/registry
+mkdir -p "$CREGDIR"
+ln -sfn "$REGDIR/storage" "$CREGDIR/storage"
+registry_up "$CREGDIR" "$CREG"
+# From here on the clients (containerd_pull too) and the access-log readings (served in lib.sh) use it.
+REG=$CREG
+ALOG=$CREGDIR/access.log
 if [ ! -s "$SECRET" ]; then
   (umask 077; head -c 32 /dev/urandom | base64 > "$SECRET")
 fi
