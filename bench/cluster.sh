@@ -204,13 +204,20 @@ logs_quiet() { # the registry logs a request once its response ends: wait until 
   done
 }
 
-node_row() { # node_row SCENARIO VARIANT REP NODE PULL RC OUT: a line of the nodes' CSV from OUT.json
+# blobs_done DIR T0: seconds from T0 to the last write of a complete blob in DIR (a store's blobs/sha256): when
+# the download phase ended on that node, apart from the unpack that follows it. NA if DIR holds no blob.
+blobs_done() {
+  find "$1" -type f -printf '%T@\n' 2>/dev/null | sort -n | tail -1 |
+    awk -v t0="$2" '{ printf "%.3f", $1 - t0; found = 1 } END { if (!found) print "NA" }'
+}
+
+node_row() { # node_row SCENARIO VARIANT REP NODE PULL RC OUT BLOBS_S: a line of the nodes' CSV from OUT.json
   local f=$7.json
   if [ "$6" = 0 ] && [ -s "$f" ] && jq -e . "$f" >/dev/null 2>&1; then
-    jq -r --arg p "$1,$2,$3,$4,$5,$6" \
-      '"\($p),\(.seconds),\(.bytesFromRegistry // "NA"),\(.bytesFromPeers // "NA"),\(.bytesFromStore // "NA"),\(.bytesFetched // "NA"),\(.manifestDigest)"' "$f"
+    jq -r --arg p "$1,$2,$3,$4,$5,$6" --arg b "$8" \
+      '"\($p),\(.seconds),\(.bytesFromRegistry // "NA"),\(.bytesFromPeers // "NA"),\(.bytesFromStore // "NA"),\(.bytesFetched // "NA"),\(.manifestDigest),\($b)"' "$f"
   else
-    echo "$1,$2,$3,$4,$5,$6,NA,NA,NA,NA,NA,NA"
+    echo "$1,$2,$3,$4,$5,$6,NA,NA,NA,NA,NA,NA,$8"
   fi >> "$NCSV"
 }
 
@@ -251,7 +258,8 @@ farm_run() { # farm_run SCENARIO VARIANT REP N LIMIT_MBPS|-: N nodes, one client
   [ "$limit" = - ] || { check_limit; tc_clear; }
   run_row "$sc" "$variant" "$rep" "$n" "$limit" "$(secs "$t0" "$t1")" "$mark" "$failed" "$MEMBERS_S"
   for i in $(seq "$n"); do
-    node_row "$sc" "$variant" "$rep" "$i" pull "${rcs[$i]}" "$LOGS/$tag-pull$i"
+    node_row "$sc" "$variant" "$rep" "$i" pull "${rcs[$i]}" "$LOGS/$tag-pull$i" \
+      "$(blobs_done "$WORK/runs/$tag/node$i/blobs" "$t0")"
     [ "${rcs[$i]}" = 0 ] || echo "  node $i's client exited ${rcs[$i]}: $(grep -m1 . "$LOGS/$tag-pull$i.err" || echo "nothing on stderr (killed after TMO=$TMO s?)")" >&2
   done
   nodes_stop
@@ -277,6 +285,7 @@ containerd_run() { # containerd_run SCENARIO VARIANT REP N LIMIT_MBPS: N contain
       failed=$((failed + 1))
       echo "  containerd $i: ctr pull exited $rc: $(grep -m1 . "$LOGS/$tag-ctr$i.err" || echo "nothing on stderr")" >&2
     fi
+    echo "$sc,$variant,$rep,$i,ctr,$rc,NA,NA,NA,NA,NA,NA,$(blobs_done "$CTD_ROOT/$i/runs/$tag/root/io.containerd.content.v1.content/blobs" "$t0")" >> "$NCSV"
   done
   t1=$(now)
   kill "$dog" 2>/dev/null; wait "$dog" 2>/dev/null || true
@@ -325,8 +334,7 @@ kill_run() { # kill_run REP: 3 nodes under KILL_MBPS; kill -9 of the top registr
   local t_kill t_up t_done t1 restart_log=$LOGS/$tag-node$victim-restart.log
   kill -KILL "${NODE_PID[$victim]}" "${pids[$((victim - 1))]}"
   t_kill=$(now)
-  wait "${NODE_PID[$victim]}" 2>/dev/null || true
-  wait "${pids[$((victim - 1))]}" 2>/dev/null || true
+  { wait "${NODE_PID[$victim]}" "${pids[$((victim - 1))]}"; } 2>/dev/null || true
   echo "  killed node $victim (pid ${NODE_PID[$victim]}) $(secs "$t0" "$t_kill") s after the start, the registry having sent $(mb "$sent") MB" >&2
   node_start "$victim" "$n" "$WORK/runs/$tag/node$victim" "$restart_log"
   node_answers "$victim" "$restart_log"
@@ -349,10 +357,10 @@ kill_run() { # kill_run REP: 3 nodes under KILL_MBPS; kill -9 of the top registr
     "$victim" "$sent" "$(secs "$t0" "$t_kill")" "$(secs "$t_kill" "$t_up")" "$(secs "$t_up" "$t_done")" "$(secs "$t0" "$t_done")"
   for i in $(seq "$n"); do
     if [ "$i" = "$victim" ]; then
-      node_row kill pullcluster "$rep" "$i" rerun "$rrc" "$rerun"
+      node_row kill pullcluster "$rep" "$i" rerun "$rrc" "$rerun" "$(blobs_done "$WORK/runs/$tag/node$i/blobs" "$t0")"
       [ "$rrc" = 0 ] || echo "  node $i's pull after the restart exited $rrc: $(grep -m1 . "$rerun.err" || true)" >&2
     else
-      node_row kill pullcluster "$rep" "$i" pull "${ok_rcs[$i]}" "$LOGS/$tag-pull$i"
+      node_row kill pullcluster "$rep" "$i" pull "${ok_rcs[$i]}" "$LOGS/$tag-pull$i" "$(blobs_done "$WORK/runs/$tag/node$i/blobs" "$t0")"
       [ "${ok_rcs[$i]}" = 0 ] || echo "  node $i's client exited ${ok_rcs[$i]}: $(grep -m1 . "$LOGS/$tag-pull$i.err" || true)" >&2
     fi
   done
@@ -386,7 +394,7 @@ IMAGE_BYTES=$(jq '[.config.size, .layers[].size] | add' <<<"$MANIFEST")
 echo "image $REG/$IMAGE: $(jq '.layers | length' <<<"$MANIFEST") layers + config, $IMAGE_BYTES blob bytes" >&2
 
 echo "scenario,variant,rep,nodes,limit_mbps,wall_s,blob_bytes,blob_gets,image_bytes,failed,members_s,killed_node,kill_sent_bytes,kill_s,restart_up_s,rerun_s,restart_done_s" > "$CSV"
-echo "scenario,variant,rep,node,pull,rc,seconds,from_registry,from_peers,from_store,bytes_fetched,manifest_digest" > "$NCSV"
+echo "scenario,variant,rep,node,pull,rc,seconds,from_registry,from_peers,from_store,bytes_fetched,manifest_digest,blobs_s" > "$NCSV"
 
 purge
 for sc in $SCENARIOS; do

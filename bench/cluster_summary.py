@@ -32,27 +32,42 @@ def ratio(a, b):
     return f"{a / b:.2f}" if a and b else "NA"
 
 
+def blobs_done(r):
+    """When the last node of a run had all its blobs (seconds from the clients' start); None if unknown."""
+    done = [float(n["blobs_s"]) for n in nodes
+            if (n["scenario"], n["variant"], n["rep"]) == (r["scenario"], r["variant"], r["rep"]) and n["blobs_s"] != "NA"]
+    return max(done) if done else None
+
+
+def median_blobs_done(rs):
+    done = [d for d in map(blobs_done, rs) if d is not None]
+    return statistics.median(done) if done else None
+
+
 def run_line(label, rs):
     walls = [float(r["wall_s"]) for r in rs]
     served = statistics.median(int(r["blob_bytes"]) for r in rs)
     gets = statistics.median(int(r["blob_gets"]) for r in rs)
     failed = sum(int(r["failed"]) for r in rs)
+    done = median_blobs_done(rs)
     print(f"{label:<24}{len(rs):>2} {statistics.median(walls):>9.2f} {min(walls):>7.2f} {max(walls):>7.2f} "
-          f"{served / 1e6:>10.1f} {served / image:>7.2f}x {gets:>6.0f} {failed:>7}")
+          f"{'NA' if done is None else f'{done:.2f}':>8} {served / 1e6:>10.1f} {served / image:>7.2f}x {gets:>6.0f} {failed:>7}")
 
 
 def run_header():
-    print(f"{'':<24}{'n':>2} {'median_s':>9} {'min_s':>7} {'max_s':>7} {'MB_served':>10} {'x_image':>8} {'GETs':>6} {'failed':>7}")
+    print(f"{'':<24}{'n':>2} {'median_s':>9} {'min_s':>7} {'max_s':>7} {'blobs_s':>8} {'MB_served':>10} {'x_image':>8} "
+          f"{'GETs':>6} {'failed':>7}")
 
 
 def node_lines(scenario, variant):
     mine = [n for n in nodes if n["scenario"] == scenario and n["variant"] == variant]
     if not mine:
         return
-    print(f"  {'rep':>3} {'node':>4} {'pull':<6} {'rc':>3} {'pull_s':>7} {'MB_registry':>12} {'MB_peers':>9} {'MB_store':>9}")
+    print(f"  {'rep':>3} {'node':>4} {'pull':<6} {'rc':>3} {'pull_s':>7} {'blobs_s':>8} {'MB_registry':>12} {'MB_peers':>9} {'MB_store':>9}")
     for n in mine:
         secs = "NA" if n["seconds"] == "NA" else f"{float(n['seconds']):.2f}"
-        print(f"  {n['rep']:>3} {n['node']:>4} {n['pull']:<6} {n['rc']:>3} {secs:>7} {mb(n['from_registry']):>12} "
+        done = "NA" if n["blobs_s"] == "NA" else f"{float(n['blobs_s']):.2f}"
+        print(f"  {n['rep']:>3} {n['node']:>4} {n['pull']:<6} {n['rc']:>3} {secs:>7} {done:>8} {mb(n['from_registry']):>12} "
               f"{mb(n['from_peers']):>9} {mb(n['from_store']):>9}")
     digests = {n["manifest_digest"] for n in mine if n["manifest_digest"] != "NA"}
     if len(digests) > 1:
@@ -89,6 +104,9 @@ if rows("uplink"):
     print(f"PullCluster 5 nodes / 1 node: {ratio(median_wall(rows('uplink', 'pc5')), one)} (goal <= 1.3); "
           f"containerd 5 daemons / PullCluster 1 node: {ratio(median_wall(rows('uplink', 'ctr5')), one)}; "
           f"containerd 5 / PullCluster 5: {ratio(median_wall(rows('uplink', 'ctr5')), median_wall(rows('uplink', 'pc5')))}")
+    done = {v: median_blobs_done(rows("uplink", v)) for v in labels}
+    print(f"download phase (blobs_s): PullCluster 5 nodes / 1 node: {ratio(done['pc5'], done['pc1'])}; "
+          f"containerd 5 daemons / PullCluster 1 node: {ratio(done['ctr5'], done['pc1'])}")
     for v in ("pc1", "pc5"):
         if rows("uplink", v):
             print(f"\n{labels[v]}, per node:")
@@ -110,6 +128,8 @@ if rows("kill"):
     node_lines("kill", "pullcluster")
 
 print("\nwall: from starting the clients (the nodes up and members of one cluster) to the last client's exit. "
+      "blobs_s: from the same start to the last complete blob's last write on a node (its store's blobs/, "
+      "containerd's content store), the end of the download phase; per run the last node's. "
       "MB_served, GETs: blob GETs answered 200/206 in the registry's access log during the run, all nodes together; "
       "x_image: that over the image's blob bytes. Per node: the `pull --json` result's bytesFromRegistry, "
       "bytesFromPeers, bytesFromStore and seconds. Medians over the repetitions; a run with a failed client gets no ratio.")
