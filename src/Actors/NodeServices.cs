@@ -24,7 +24,8 @@ public sealed class NodeServices : IDisposable
         Secret = secret ?? ClusterSecret.Ephemeral();
         PeerUrl = peerUrl;
         // The name a signed request carries, which the serving peer logs: where this node itself serves, else its host.
-        Peers = new PeerClient(new PeerRequestSigner(Secret, peerUrl.Length > 0 ? peerUrl : Environment.MachineName));
+        PeerSigner = new PeerRequestSigner(Secret, peerUrl.Length > 0 ? peerUrl : Environment.MachineName);
+        Peers = new PeerClient(PeerSigner);
         ApplyOptions = new LayerApplyOptions
         {
             MaxUncompressedBytes = settings.MaxLayerBytes,
@@ -40,6 +41,7 @@ public sealed class NodeServices : IDisposable
     public RegistryClient Registry { get; }
     public ClusterSecret Secret { get; }
     public string PeerUrl { get; }
+    public PeerRequestSigner PeerSigner { get; }
     public PeerClient Peers { get; }
     public LayerApplyOptions ApplyOptions { get; }
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
+using Akka.Event;
 using PullCluster.Actors.Blobs;
 using PullCluster.Actors.Durability;
 using PullCluster.Actors.Entities;

@@ -26,17 +26,23 @@ public sealed record FarmSetup(IReadOnlyList<string> Seeds, ClusterSecret? Secre
         // only it knows makes that port useless to anyone else. A --remote without a secret keeps the endpoint's own rules.
         var explicitRemote = config.GetInt("akka.remote.dot-netty.tcp.port", 0) != 0;
         var membership = secret ?? (explicitRemote ? null : ClusterSecret.Ephemeral());
-        return new FarmSetup(seeds, secret, membership, PeerUrlOf(options.Http, config));
+        return new FarmSetup(seeds, secret, membership, options.Http is null ? "" : options.PeerUrl ?? PeerUrlOf(options.Http, config));
     }
 
     /// <summary>The seeds as Akka addresses: over TLS when the endpoint has it, as every farm node's does.</summary>
     public string[] SeedNodes(RemoteEndpoint? endpoint) =>
         Seeds.Select(s => $"{(endpoint?.Tls is null ? "akka.tcp" : "akka.ssl.tcp")}://pullcluster@{s}").ToArray();
 
-    // A listener on every interface is reached at the address the node is known by in the cluster.
-    private static string PeerUrlOf(string? http, Config config)
+    /// <summary>The peer listener's address: an IP literal as it is, a host name as what it resolves to.</summary>
+    public static EndPoint EndPointOf(string http)
     {
-        if (http is null) return "";
+        var (host, port) = NodeOptions.SplitHostPort(http);
+        return IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
+    }
+
+    // A listener on every interface is reached at the address the node is known by in the cluster.
+    private static string PeerUrlOf(string http, Config config)
+    {
         var (host, port) = NodeOptions.SplitHostPort(http);
         if (IPAddress.TryParse(host, out var ip) && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)))
             host = config.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1");

@@ -8,6 +8,7 @@ namespace PullCluster.Host;
 /// <param name="Seeds">HOST:PORT of the farm's seed nodes; empty: a node of its own.</param>
 /// <param name="SecretFile">The farm's shared secret; null: pullcluster.cluster.secret-file, else none.</param>
 /// <param name="Http">HOST:PORT of the listener that serves blobs to peers; null: none.</param>
+/// <param name="PeerUrl">The URL peers reach that listener at, when it is not http://HOST:PORT (a proxy, a NAT, a container).</param>
 public sealed record NodeOptions(
     string? Socket,
     TcpAddress? Tcp,
@@ -21,7 +22,8 @@ public sealed record NodeOptions(
     string? RemoteTlsPassword = null,
     IReadOnlyList<string>? Seeds = null,
     string? SecretFile = null,
-    string? Http = null)
+    string? Http = null,
+    string? PeerUrl = null)
 {
     public static NodeOptions Parse(string[] args)
     {
@@ -37,6 +39,7 @@ public sealed record NodeOptions(
         string? tlsPassword = Environment.GetEnvironmentVariable("PULLCLUSTER_REMOTE_TLS_PASSWORD");
         string? secretFile = Environment.GetEnvironmentVariable("PULLCLUSTER_SECRET_FILE");
         string? http = Environment.GetEnvironmentVariable("PULLCLUSTER_HTTP");
+        string? peerUrl = Environment.GetEnvironmentVariable("PULLCLUSTER_PEER_URL");
         var envSeeds = (Environment.GetEnvironmentVariable("PULLCLUSTER_SEEDS") ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         var seeds = new List<string>();
@@ -57,6 +60,7 @@ public sealed record NodeOptions(
                 case "--seed": seeds.Add(Value()); break;
                 case "--secret-file": secretFile = Value(); break;
                 case "--http": http = Value(); break;
+                case "--peer-url": peerUrl = Value(); break;
                 case "-h" or "--help":
                     throw new HelpRequested();
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
@@ -71,8 +75,14 @@ public sealed record NodeOptions(
             // Flags replace the environment's list rather than add to it, as every other flag does.
             (seeds.Count > 0 ? seeds : envSeeds).Select(CheckedHostPort).ToList(),
             NullIfEmpty(secretFile) is { } f ? Path.GetFullPath(f) : null,
-            NullIfEmpty(http) is { } h ? CheckedHostPort(h) : null);
+            NullIfEmpty(http) is { } h ? CheckedHostPort(h) : null,
+            NullIfEmpty(peerUrl) is { } u ? CheckedHttpUrl(u) : null);
     }
+
+    private static string CheckedHttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp && uri.AbsolutePath == "/" && uri.Query.Length == 0
+            ? uri.GetLeftPart(UriPartial.Authority)
+            : throw new ArgumentException($"invalid --peer-url '{value}': expected http://HOST:PORT");
 
     private static string CheckedHostPort(string value)
     {
@@ -93,7 +103,7 @@ public sealed record NodeOptions(
     public const string Usage = """
         usage: pullcluster-node [--socket PATH] [--node HOST:PORT --token-file FILE] [--store DIR] [--config FILE]
                                 [--postgres CONNSTR] [--remote HOST:PORT [--remote-tls-cert FILE --remote-tls-ca FILE]]
-                                [--seed HOST:PORT ... --secret-file FILE --http HOST:PORT]
+                                [--seed HOST:PORT ... --secret-file FILE --http HOST:PORT [--peer-url URL]]
 
           --socket PATH          the unix socket the CLI talks to (env PULLCLUSTER_SOCKET; default
                                  /run/pullcluster/pullcluster.sock as root, else $XDG_RUNTIME_DIR/pullcluster/pullcluster.sock,
@@ -118,6 +128,8 @@ public sealed record NodeOptions(
           --secret-file FILE     the farm's shared secret (env PULLCLUSTER_SECRET_FILE): only nodes holding it join and
                                  get blobs from each other; required with --seed
           --http HOST:PORT       serve blobs to the farm's nodes there (env PULLCLUSTER_HTTP); required with --seed
+          --peer-url URL         where the other nodes reach that listener, when not at http://HOST:PORT of --http (behind
+                                 a proxy or NAT, in a container; env PULLCLUSTER_PEER_URL)
         """;
 }
 

@@ -10,6 +10,7 @@ using PullCluster.Core.Gateway;
 using PullCluster.Core.Peers;
 using PullCluster.Host;
 using PullCluster.Host.Access;
+using PullCluster.Host.Peers;
 
 NodeOptions options;
 try
@@ -112,6 +113,9 @@ builder.Services.AddAkka("pullcluster", (akka, _) =>
     if (farm.SeedNodes(remote) is { Length: > 0 } seeds) akka.WithClustering(new ClusterOptions { SeedNodes = seeds });
 });
 builder.Services.AddHostedService<GatewayServer>();
+if (options.Http is { } http)
+    builder.Services.AddHostedService(sp => new PeerBlobServer(FarmSetup.EndPointOf(http), services.Content, services.PeerSigner,
+        sp.GetRequiredService<ILoggerFactory>()));
 
 var host = builder.Build();
 var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("PullCluster");

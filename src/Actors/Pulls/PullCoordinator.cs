@@ -229,8 +229,8 @@ public sealed class PullCoordinator : ReceiveActor, IWithTimers
         Publish(force: true);
         var r = recorded.Record;
         var fetched = _fromRegistry + _fromPeers;
-        _log.Info("pulled {0} ({1}) in {2:F2}s: {3} bytes fetched ({4} from the registry, {5} from peers), {6} shared, {7} reused",
-            r.Reference, r.ManifestDigest, _clock.Elapsed.TotalSeconds, fetched, _fromRegistry, _fromPeers, _shared, _reused);
+        _log.Info($"pulled {r.Reference} ({r.ManifestDigest}) in {_clock.Elapsed.TotalSeconds:F2}s: {fetched} bytes fetched " +
+            $"({_fromRegistry} from the registry, {_fromPeers} from peers), {_shared} shared, {_reused} reused");
         var first = new PullSucceeded(r.Reference, r.ManifestDigest, r.ConfigDigest, r.Platform, r.ChainIds.ToList(),
             fetched, _shared, _reused, _clock.Elapsed, _fromRegistry, _fromPeers);
         // Callers that attached to this pull did not cause its downloads: to them those bytes were shared.

@@ -61,7 +61,7 @@ internal sealed class PeerBlobRequests(ContentStore store, PeerRequestSigner sig
         }
         catch (Exception e) when (e is BlobNotFoundException or InFlightBlobAbortedException)
         {
-            Refuse(context, check.Node!, StatusCodes.Status404NotFound, $"blob {digest}: {e.Message}");
+            Refuse(context, check.Node!, StatusCodes.Status404NotFound, e.Message);
             return;
         }
         await using (reader)

@@ -53,7 +53,7 @@ public sealed class CliAppSpecs : IDisposable
         Assert.Equal(0, Run($"pull alpine:3.20 --json {node.Option}"));
 
         Assert.Equal(
-            """{"image":"alpine:3.20","manifestDigest":"sha256:aa","configDigest":"sha256:bb","platform":"linux/amd64","chainIds":["sha256:cc"],"bytesFetched":10,"bytesShared":0,"bytesReused":0,"seconds":0.5}""" + "\n",
+            """{"image":"alpine:3.20","manifestDigest":"sha256:aa","configDigest":"sha256:bb","platform":"linux/amd64","chainIds":["sha256:cc"],"bytesFetched":10,"bytesShared":0,"bytesReused":0,"bytesFromRegistry":0,"bytesFromPeers":0,"bytesFromStore":0,"seconds":0.5}""" + "\n",
             stdout.ToString());
     }
 

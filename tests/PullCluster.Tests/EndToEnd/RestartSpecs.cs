@@ -77,7 +77,9 @@ public sealed class RestartSpecs(RegistryFixture fixture, ITestOutputHelper outp
         await image.PushAsync(Registry, repo, "1");
         await using var proxy = FaultProxy.Start(Registry);
         var big = image.Layers[1];
-        var throttle = proxy.Inject(Fault.Throttle(100_000), pathContains: big.Digest.ToString(), method: "GET", times: FaultRule.Always);
+        // Slow enough (20 s for the layer) that the download outlasts the node's shutdown, which leaves the cluster
+        // first and takes seconds on a loaded machine.
+        var throttle = proxy.Inject(Fault.Throttle(20_000), pathContains: big.Digest.ToString(), method: "GET", times: FaultRule.Always);
         var reference = proxy.Reference(repo, "1");
         var (earlier, earlierNode) = StartEarlierNode();
         var probe = CreateTestProbe(earlier);

@@ -50,7 +50,7 @@ public sealed class WireContractSpecs : IDisposable
     [Theory]
     [InlineData("pull-image.v1", "image,platform,replyTo")]
     [InlineData("pull-progress.v1", "image,layers")]
-    [InlineData("pull-succeeded.v1", "image,manifestDigest,configDigest,platform,chainIds,bytesFetched,bytesShared,bytesReused,elapsed")]
+    [InlineData("pull-succeeded.v1", "image,manifestDigest,configDigest,platform,chainIds,bytesFetched,bytesShared,bytesReused,elapsed,bytesFromRegistry,bytesFromPeers,bytesFromStore")]
     [InlineData("image-list.v1", "images")]
     [InlineData("remove-image.v1", "image,replyTo,platform")]
     public void The_fields_are_pinned(string manifest, string fields)
