@@ -57,12 +57,6 @@ trap 'exit 1' INT TERM HUP PIPE
 for tool in $TOOLS; do "${tool}_prepare"; done
 bash "$BENCH_ROOT/bench/images.sh" >/dev/null
 
-served() { # served FROM_LINE: "blob_bytes blob_gets" in the access log after line FROM_LINE
-  tail -n +"$(($1 + 1))" "$ALOG" | awk '
-    $6 == "\"GET" && $7 ~ /\/blobs\/sha256:/ && ($9 == 200 || $9 == 206) { bytes += $10; gets++ }
-    END { printf "%d %d\n", bytes, gets }'
-}
-
 echo "tool,scenario,rep,clients,wall_s,blob_bytes,blob_gets,failed,prep_s" > "$CSV"
 # Each run gets a store of its own, and the stores are deleted only after the scenario, with time to
 # settle before the next one: deleting a few hundred MB (the file system here is mounted with online
@@ -72,18 +66,9 @@ purge_all() {
   for tool in $TOOLS; do "${tool}_purge"; done
   sync; sleep 5
 }
-# Before every run the page cache of earlier runs is dropped (when the script may write
-# /proc/sys/vm/drop_caches, as root), then the registry's blobs and the clients' binaries are read back in.
-# This machine is a VM whose host backs guest memory lazily: a run whose writes grow the page cache into
-# memory never used before spends about 1 s more in the kernel per 220 MB written than a run reusing freed
-# memory, so without this each run was slower than the one before it, whichever tool it was.
-settle() {
-  sync
-  if [ -w /proc/sys/vm/drop_caches ]; then echo 3 > /proc/sys/vm/drop_caches; fi
-  find "$REGDIR/storage" -type f -exec cat {} + > /dev/null
+settle() { # see settle_cache in lib.sh
   local t
-  for t in $TOOLS; do cat $("${t}_clients") > /dev/null; done
-  sleep 1
+  settle_cache $(for t in $TOOLS; do "${t}_clients"; done)
 }
 purge_all
 for sc in $SCENARIOS; do

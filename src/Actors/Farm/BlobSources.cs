@@ -73,8 +73,8 @@ public sealed class BlobSources(string digest)
     {
         var requester = Remember(request.Requester);
         var excluded = request.Excluded.ToHashSet();
-        bool Usable(string address) =>
-            address != requester && _nodes[address].Serves && !excluded.Contains(address) && !excluded.Contains(_nodes[address].PeerUrl);
+        bool Excluded(string address) => excluded.Contains(address) || excluded.Contains(_nodes[address].PeerUrl);
+        bool Usable(string address) => address != requester && _nodes[address].Serves && !Excluded(address) && IsRooted(address, requester, Excluded);
 
         if (_fetchers.Contains(requester)) return new FetchFromRegistry(Digest);
         if (_receivers.TryGetValue(requester, out var current) && Usable(current) && IsSource(current))
@@ -116,6 +116,25 @@ public sealed class BlobSources(string digest)
         _receivers.Remove(address);
         foreach (var receiver in _receivers.Where(kv => kv.Value == address).Select(kv => kv.Key).ToList())
             _receivers.Remove(receiver);
+    }
+
+    /// <summary>
+    /// Whether bytes reach <paramref name="address"/>: it holds or fetches the blob, or receives it through a chain of
+    /// receivers that ends at one, neither passing through the requester (two survivors of a dead fetcher would
+    /// otherwise be told to take the blob from each other, and wait until their idle timeouts) nor through a node the
+    /// requester found failing (whose receivers are starved with it).
+    /// </summary>
+    private bool IsRooted(string address, string requester, Func<string, bool> excluded)
+    {
+        var seen = new HashSet<string>();
+        for (var current = address; seen.Add(current);)
+        {
+            if (current == requester || excluded(current)) return false;
+            if (_holders.Contains(current) || _fetchers.Contains(current)) return true;
+            if (!_receivers.TryGetValue(current, out var next)) return false;
+            current = next;
+        }
+        return false;
     }
 
     private bool IsSource(string address) => _holders.Contains(address) || _fetchers.Contains(address) || _receivers.ContainsKey(address);

@@ -134,4 +134,35 @@ public sealed class BlobSourcesSpecs
         Assert.Equal(new FetchFromRegistry(Digest), answers[1]);
         Assert.Equal(new FetchFromPeer(Digest, Node(1)), answers[0]);
     }
+
+    [Fact]
+    public void Survivors_of_a_dead_fetcher_are_not_told_to_take_the_blob_from_each_other()
+    {
+        var sources = new BlobSources(Digest);
+        sources.Held(Node(0));
+        for (var n = 1; n <= BlobSources.FanOut + 2; n++) sources.Assign(Ask(n));
+        var dead = Node(0).Address;
+
+        // Every receiver finds the holder gone before the authority hears of it.
+        var first = sources.Assign(Ask(1, dead));
+        var second = sources.Assign(Ask(2, dead));
+
+        Assert.Equal(new FetchFromRegistry(Digest), first);
+        Assert.Equal(new FetchFromPeer(Digest, Node(1)), second);
+    }
+
+    [Fact]
+    public void A_receiver_is_never_given_a_source_that_receives_from_it()
+    {
+        var sources = new BlobSources(Digest);
+        sources.Held(Node(0));
+        for (var n = 1; n <= BlobSources.FanOut; n++) sources.Assign(Ask(n));
+        var relay = Assert.IsType<FetchFromPeer>(sources.Assign(Ask(BlobSources.FanOut + 1))).Source;
+        var relayIndex = Enumerable.Range(1, BlobSources.FanOut).Single(n => Node(n) == relay);
+
+        // The relay loses the holder; the only node still "receiving" near it receives from the relay itself.
+        var answer = sources.Assign(Ask(relayIndex, Node(0).Address));
+
+        Assert.Equal(new FetchFromRegistry(Digest), answer);
+    }
 }
