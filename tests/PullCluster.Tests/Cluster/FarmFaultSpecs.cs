@@ -15,19 +15,24 @@ namespace PullCluster.Tests.Cluster;
 [Collection(FarmOfThree.Name)]
 public sealed class FarmFaultSpecs(FarmOfThreeFixture fixture, ITestOutputHelper output) : FarmKit(fixture, output)
 {
-    /// <summary>2 MB at 400 kB/s: five seconds a download, time enough to kill its node in the middle.</summary>
-    private const long Rate = 400_000;
+    /// <summary>Blob bodies pass each proxy at 1 MB/s: a download of megabytes takes seconds, time enough to kill its node in the middle.</summary>
+    private const long Rate = 1_000_000;
 
+    /// <summary>
+    /// The registry may serve the image 1.1 times in all. What a dead fetcher had received but not yet passed on (its
+    /// peers stream it in chunks of up to 512 KiB) is fetched again, so the images are large enough for that to fit.
+    /// </summary>
     private const double RegistryBytesBound = 1.1;
 
-    private static TestImage OneBigLayer() => TestImage.Oci().Layer(RandomLayer("big", 2_000_000)).Build();
+    /// <summary>One layer of 8 MB: eight seconds a download.</summary>
+    private static TestImage OneBigLayer() => TestImage.Oci().Layer(RandomLayer("big", 8_000_000)).Build();
 
-    /// <summary>Four layers of 1 MB (2.5 s each): fetches spread over the nodes, and an authority per blob somewhere in the farm.</summary>
+    /// <summary>Four layers of 2.5 MB (2.5 s each): fetches spread over the nodes, and an authority per blob somewhere in the farm.</summary>
     private static TestImage FourLayers() => TestImage.Oci()
-        .Layer(RandomLayer("one", 1_000_000))
-        .Layer(RandomLayer("two", 1_000_000))
-        .Layer(RandomLayer("three", 1_000_000))
-        .Layer(RandomLayer("four", 1_000_000))
+        .Layer(RandomLayer("one", 2_500_000))
+        .Layer(RandomLayer("two", 2_500_000))
+        .Layer(RandomLayer("three", 2_500_000))
+        .Layer(RandomLayer("four", 2_500_000))
         .Build();
 
     [Fact]
