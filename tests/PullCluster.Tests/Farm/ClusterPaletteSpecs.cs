@@ -1,5 +1,6 @@
 using System.Runtime.Versioning;
 using System.Text.Json;
+using PullCluster.Cmd.Connection;
 using PullCluster.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -91,10 +92,15 @@ public sealed class ClusterPaletteSpecs(ClusterPaletteSpecs.Fixture fixture, ITe
         public TwoNodeFarm Farm { get; private set; } = null!;
         public RegistryProcess Registry { get; private set; } = null!;
 
+        /// <summary>The nodes' access group (pullcluster), made before they start, as a host's package makes it.</summary>
+        public uint AccessGroup { get; private set; }
+
         public async Task InitializeAsync()
         {
+            AccessGroup = await RunAs.EnsureGroupAsync(GatewayClient.AccessGroup);
             Registry = await RegistryProcess.StartAsync();
             Farm = await TwoNodeFarm.StartAsync("127.0.0.41", "127.0.0.42");
+            RunAs.MakeTraversable(Path.GetDirectoryName(Farm.First.SocketPath)!);
         }
 
         public async Task DisposeAsync()
@@ -150,7 +156,7 @@ public sealed class ClusterPaletteSpecs(ClusterPaletteSpecs.Fixture fixture, ITe
     }
 
     [Fact]
-    public async Task Blob_where_after_a_pull_on_one_node_names_that_node_as_holding_each_blob()
+    public async Task Blob_where_after_a_pull_on_one_node_names_that_node_as_holding_the_layer()
     {
         var image = TestImage.Oci().Layer(l => l.File("where/am-i", $"only on the second node {Guid.NewGuid()}")).Build();
         var reference = (await image.PushAsync(fixture.Registry, RepoName.Unique("where"), "1")).TagReference;
@@ -197,6 +203,29 @@ public sealed class ClusterPaletteSpecs(ClusterPaletteSpecs.Fixture fixture, ITe
         Assert.Single(down.Stderr.TrimEnd('\n').Split('\n'));
         Assert.Equal(1, leave.ExitCode);
         Assert.StartsWith("pullcluster: no member of the cluster at 'akka.ssl.tcp://pullcluster@127.0.0.49:1'", leave.Stderr);
+    }
+
+    [Fact]
+    public async Task A_user_of_the_node_may_look_at_the_cluster_but_only_an_administrator_may_steer_it()
+    {
+        var home = Path.Combine(Farm.Home, $"nobody-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(home);
+        Proc.Run("chown", $"{RunAs.NobodyId}:{RunAs.NobodyId}", home).EnsureSuccess();
+        var user = RunAs.Nobody(fixture.AccessGroup);
+
+        var show = await CliProcess.RunAsync(user, home, ["cluster", "show", "--socket", Farm.First.SocketPath]);
+        var leave = await CliProcess.RunAsync(user, home, ["cluster", "leave", Farm.SecondRemote, "--socket", Farm.First.SocketPath]);
+        var down = await CliProcess.RunAsync(user, home, ["cluster", "down", Farm.SecondRemote, "--socket", Farm.First.SocketPath]);
+        output.WriteLine($"{show.Stdout}{show.Stderr}{leave.Stderr}{down.Stderr}");
+
+        Assert.Equal(0, show.ExitCode);
+        Assert.Equal(1, leave.ExitCode);
+        Assert.StartsWith("pullcluster: permission denied: making a member leave the cluster needs root", leave.Stderr);
+        Assert.Equal(1, down.ExitCode);
+        Assert.StartsWith("pullcluster: permission denied: downing a cluster member needs root", down.Stderr);
+        var members = await CliAsync(Farm.First, "cluster", "show", "--json");
+        using var json = JsonDocument.Parse(members.Stdout);
+        Assert.All(json.RootElement.GetProperty("members").EnumerateArray(), m => Assert.Equal("Up", m.GetProperty("status").GetString()));
     }
 
     private static string Regex(string text) => System.Text.RegularExpressions.Regex.Escape(text);
