@@ -231,7 +231,7 @@ public sealed class ClusterPaletteSpecs(ClusterPaletteSpecs.Fixture fixture, ITe
     private static string Regex(string text) => System.Text.RegularExpressions.Regex.Escape(text);
 }
 
-/// <summary><c>cluster leave</c> on a farm of its own, since the farm shrinks.</summary>
+/// <summary><c>cluster leave</c> and <c>cluster down</c>, each on a farm of its own, since the farm shrinks.</summary>
 [SupportedOSPlatform("linux")]
 public sealed class ClusterPaletteLeaveSpecs(ITestOutputHelper output)
 {
@@ -253,5 +253,23 @@ public sealed class ClusterPaletteLeaveSpecs(ITestOutputHelper output)
             json.RootElement.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("address").GetString()));
         // A node that left the cluster stops, as after SIGTERM.
         Assert.Equal(0, await farm.Second.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task Cluster_down_of_a_killed_node_removes_it()
+    {
+        await using var farm = await TwoNodeFarm.StartAsync("127.0.0.45", "127.0.0.46");
+        var second = TwoNodeFarm.AkkaAddress(farm.SecondRemote);
+        farm.Second.Kill9();
+
+        var down = await farm.CliAsync(farm.First, "cluster", "down", second);
+        output.WriteLine($"{down.Stdout}{down.Stderr}");
+
+        Assert.Equal(0, down.ExitCode);
+        Assert.StartsWith($"{second} is marked down (it was ", down.Stdout);
+        await farm.First.WaitForLogAsync($"cluster member removed: {second}", TimeSpan.FromSeconds(30));
+        var show = await farm.CliAsync(farm.First, "cluster", "show");
+        Assert.DoesNotContain(farm.SecondRemote, show.Stdout);
+        Assert.Contains(farm.FirstRemote, show.Stdout);
     }
 }
