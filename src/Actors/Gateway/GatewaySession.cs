@@ -71,7 +71,9 @@ public sealed class GatewaySession : ReceiveActor
                 Context.ActorOf(FarmCensus.Props(digest.ToString(), ClusterPalette.Askable(state), ClusterPalette.CensusTimeout, Self));
                 break;
             case GatewayOps.BlobWhere:
-                Fail($"'{request.Digest}' is not a blob digest (ALGORITHM:HEX, e.g. sha256:<64 hex digits>)");
+                Fail(request.Digest is null
+                    ? "blob where needs the DIGEST of a blob"
+                    : $"'{request.Digest}' is not a blob digest (ALGORITHM:HEX, e.g. sha256:<64 hex digits>)");
                 break;
             case GatewayOps.ClusterLeave:
             {
@@ -95,7 +97,7 @@ public sealed class GatewaySession : ReceiveActor
                 }
                 break;
             }
-            default:
+            case GatewayOps.ClusterDown:
                 Fail("cluster down needs the ADDR of the member to down");
                 break;
         }
