@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
 using System.Text.Json;
 using PullCluster.Cmd.Connection;
+using PullCluster.Tests.EndToEnd;
 using PullCluster.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -177,6 +178,44 @@ public sealed class ClusterPaletteSpecs(ClusterPaletteSpecs.Fixture fixture, ITe
         Assert.Equal(TwoNodeFarm.AkkaAddress(Farm.SecondRemote), holder.GetProperty("address").GetString());
         Assert.Equal("complete", holder.GetProperty("state").GetString());
         Assert.Empty(document.RootElement.GetProperty("unanswered").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Blob_where_during_the_download_names_the_node_receiving_it_then_holding_it()
+    {
+        await using var proxy = FaultProxy.Start(fixture.Registry);
+        var repository = RepoName.Unique("receiving");
+        var image = TestImage.Oci()
+            .Layer(TestLayer.Build(l => l.Dir("slow").File("slow/data", Payload.Random(400_000, Environment.TickCount))))
+            .Build();
+        await image.PushAsync(fixture.Registry, repository, "1");
+        var layer = image.Layers[0].Digest.ToString();
+        // The registry's answer stops for a while after its first bytes: the node is receiving the layer meanwhile.
+        proxy.Inject(Fault.StallAfter(100_000, TimeSpan.FromSeconds(6)), pathContains: layer, method: "GET");
+        var pull = Farm.Second.PullAsync(proxy.Reference(repository, "1"));
+
+        var receiving = await WaitForHolderAsync(layer, "receiving", TimeSpan.FromSeconds(6));
+        _ = (await pull).Result;
+        var complete = await WaitForHolderAsync(layer, "complete", TimeSpan.FromSeconds(10));
+
+        Assert.Equal(TwoNodeFarm.AkkaAddress(Farm.SecondRemote), receiving);
+        Assert.Equal(TwoNodeFarm.AkkaAddress(Farm.SecondRemote), complete);
+    }
+
+    /// <summary>Asks the first node until a member is <paramref name="state"/> for the blob; that member's address.</summary>
+    private async Task<string> WaitForHolderAsync(string digest, string state, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var result = await Farm.CliAsync(Farm.First, "blob", "where", digest, "--json");
+            Assert.Equal((0, ""), (result.ExitCode, result.Stderr));
+            using var json = JsonDocument.Parse(result.Stdout);
+            var holder = json.RootElement.GetProperty("holders").EnumerateArray().FirstOrDefault(h => h.GetProperty("state").GetString() == state);
+            if (holder.ValueKind == JsonValueKind.Object) return holder.GetProperty("address").GetString()!;
+            if (clock.Elapsed > timeout) throw new TimeoutException($"no member was {state} for {digest} within {timeout}; last answer: {result.Stdout}");
+            await Task.Delay(100);
+        }
     }
 
     [Fact]
