@@ -3,7 +3,7 @@ namespace PullCluster.Core.Gateway;
 // The node's command gateway: a unix socket (--socket PATH; /run/pullcluster/pullcluster.sock for a root
 // node), and TCP on --node HOST:PORT only when asked, for remote administration with an admin token.
 // One connection carries one request, sent as a single JSON line, and the node answers with a stream of
-// JSON lines ending in a line whose Kind is "result", "images", "ok" or "error". Each request is turned
+// JSON lines ending in a line whose Kind is "result", "images", "cluster", "blob", "ok" or "error". Each request is turned
 // into the same actor messages (PullImage → progress → result) an in-process caller sends; the gateway
 // exists so that the CLI can be a native binary that starts in milliseconds instead of an actor system.
 //
