@@ -1,6 +1,8 @@
 using System.Threading.Channels;
 using Akka.Actor;
+using PullCluster.Actors.Farm;
 using PullCluster.Actors.Protocol;
+using PullCluster.Core.Formats;
 using PullCluster.Core.Gateway;
 
 namespace PullCluster.Actors.Gateway;
@@ -25,7 +27,15 @@ public sealed class GatewaySession : ReceiveActor
         Receive<ImageOperationFailed>(f => Finish(new GatewayReply(GatewayKinds.Error, Message: f.Reason)));
         Receive<ImageTarOpened>(t => Finish(new TarReply(t.Tar)));
         Receive<Status.Failure>(f => Finish(new GatewayReply(GatewayKinds.Error, Message: f.Cause.Message)));
+        Receive<CensusTaken>(c => Finish(request.Op == GatewayOps.BlobWhere
+            ? new GatewayReply(GatewayKinds.Blob, Blob: ClusterPalette.Whereabouts(c))
+            : new GatewayReply(GatewayKinds.Cluster, Cluster: ClusterPalette.View(Akka.Cluster.Cluster.Get(Context.System), c))));
 
+        if (ClusterPalette.Handles(request.Op))
+        {
+            RunClusterCommand(request);
+            return;
+        }
         object? command = request.Op switch
         {
             GatewayOps.Pull when request.Image is { } image => new PullImage(image, request.Platform, Self),
@@ -42,6 +52,58 @@ public sealed class GatewaySession : ReceiveActor
 
     public static Props Props(GatewayRequest request, IActorRef pulls, ChannelWriter<GatewayOutput> output) =>
         Akka.Actor.Props.Create(() => new GatewaySession(request, pulls, output));
+
+    /// <summary>
+    /// show and where ask the members (<see cref="FarmCensus"/>) and answer when they have; leave and down are Akka's
+    /// own, answered as soon as the cluster took them: membership then changes at the cluster's pace.
+    /// </summary>
+    private void RunClusterCommand(GatewayRequest request)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var state = cluster.State;
+        switch (request.Op)
+        {
+            case GatewayOps.ClusterShow:
+                // No digest is held by anyone: the answers carry each member's peer URL all the same.
+                Context.ActorOf(FarmCensus.Props("", ClusterPalette.Askable(state), ClusterPalette.CensusTimeout, Self));
+                break;
+            case GatewayOps.BlobWhere when Digest.TryParse(request.Digest, out var digest):
+                Context.ActorOf(FarmCensus.Props(digest.ToString(), ClusterPalette.Askable(state), ClusterPalette.CensusTimeout, Self));
+                break;
+            case GatewayOps.BlobWhere:
+                Fail(request.Digest is null
+                    ? "blob where needs the DIGEST of a blob"
+                    : $"'{request.Digest}' is not a blob digest (ALGORITHM:HEX, e.g. sha256:<64 hex digits>)");
+                break;
+            case GatewayOps.ClusterLeave:
+            {
+                var (member, refusal) = ClusterPalette.Find(state, request.Address ?? cluster.SelfAddress.ToString());
+                if (member is null) Fail(refusal!);
+                else
+                {
+                    cluster.Leave(member.Address);
+                    Finish(new GatewayReply(GatewayKinds.Ok, Message: $"{member.Address} is leaving the cluster (it was {member.Status})"));
+                }
+                break;
+            }
+            case GatewayOps.ClusterDown when request.Address is { } address:
+            {
+                var (member, refusal) = ClusterPalette.Find(state, address);
+                if (member is null) Fail(refusal!);
+                else
+                {
+                    cluster.Down(member.Address);
+                    Finish(new GatewayReply(GatewayKinds.Ok, Message: $"{member.Address} is marked down (it was {member.Status})"));
+                }
+                break;
+            }
+            case GatewayOps.ClusterDown:
+                Fail("cluster down needs the ADDR of the member to down");
+                break;
+        }
+    }
+
+    private void Fail(string message) => Finish(new GatewayReply(GatewayKinds.Error, Message: message));
 
     private void Write(GatewayReply reply) => _out.TryWrite(new ReplyLine(reply));
 

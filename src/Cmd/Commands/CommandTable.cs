@@ -138,9 +138,77 @@ public static class CommandTable
         Offline = true,
     };
 
+    private static readonly OptionUse JsonDocument = new(CommandOption.Json, "print the answer as one JSON document");
+
+    // The palettes ask a node that runs (Exchanges.Probe): an operator steers a farm, not a node started for the question.
+
+    public static readonly CliCommand ClusterShow = new(
+        "cluster", "show", "list the cluster's members",
+        """
+        List the cluster's members as the node answering sees them: address, status, whether it reaches
+        them, the leader, roles, and the URL each serves blobs to its peers on (its --http).
+        """,
+        Exchanges.Probe)
+    {
+        Options = [JsonDocument],
+        Call = new((_, _) => new GatewayRequest(GatewayOps.ClusterShow), _ => "cluster show", GatewayKinds.Cluster,
+            (run, _, reply) => ClusterTables.WriteMembers(run.Stdout, ClusterOf(run, reply)))
+        {
+            Json = (run, _, reply) => run.Stdout.WriteLine(GatewayCodec.EncodeCluster(ClusterOf(run, reply))),
+        },
+    };
+
+    public static readonly CliCommand ClusterLeave = new(
+        "cluster", "leave", "make a member leave the cluster gracefully",
+        """
+        Make the member at ADDR (its Akka address, or the HOST:PORT of its --remote) leave the cluster
+        gracefully, as SIGTERM does; without ADDR, the node answering leaves. The work it coordinated
+        moves to the others, and a node that left stops.
+        """,
+        Exchanges.Probe)
+    {
+        Operands = [new("ADDR", Optional: true)],
+        Call = new((args, _) => new GatewayRequest(GatewayOps.ClusterLeave, Address: args.Operands.FirstOrDefault()),
+            _ => "cluster leave", GatewayKinds.Ok, (run, _, reply) => run.Stdout.WriteLine(reply.Message)),
+    };
+
+    public static readonly CliCommand ClusterDown = new(
+        "cluster", "down", "mark a member down, removing it without its consent",
+        """
+        Mark the member at ADDR (its Akka address, or the HOST:PORT of its --remote) down: the cluster
+        removes it at once, without a hand-over. For a member that is gone for good; a member that runs
+        should leave instead.
+        """,
+        Exchanges.Probe)
+    {
+        Operands = [new("ADDR")],
+        Call = new((args, _) => new GatewayRequest(GatewayOps.ClusterDown, Address: args.Operands[0]),
+            _ => "cluster down", GatewayKinds.Ok, (run, _, reply) => run.Stdout.WriteLine(reply.Message)),
+    };
+
+    public static readonly CliCommand BlobWhere = new(
+        "blob", "where", "show which members hold a blob or are receiving it",
+        """
+        Ask every reachable member what it has of the blob DIGEST: the members that hold it whole, and
+        those receiving it now (they already serve what arrived).
+        """,
+        Exchanges.Probe)
+    {
+        Operands = [new("DIGEST")],
+        Options = [JsonDocument],
+        Call = new((args, _) => new GatewayRequest(GatewayOps.BlobWhere, Digest: args.Operands[0]), _ => "blob where", GatewayKinds.Blob,
+            (run, _, reply) => ClusterTables.WriteHolders(run.Stdout, BlobOf(run, reply)))
+        {
+            Json = (run, _, reply) => run.Stdout.WriteLine(GatewayCodec.EncodeBlob(BlobOf(run, reply))),
+        },
+    };
+
     /// <summary>In the order the help lists them.</summary>
     public static readonly CliCommand[] All =
-        [Pull, ImageList, ImageRemove, ImageRootfs, ImageExport, NodeStart, NodeStop, NodeStatus, Help, Version];
+    [
+        Pull, ImageList, ImageRemove, ImageRootfs, ImageExport, NodeStart, NodeStop, NodeStatus,
+        ClusterShow, ClusterLeave, ClusterDown, BlobWhere, Help, Version,
+    ];
 
     /// <summary>The palette words, in the order of <see cref="All"/>.</summary>
     public static IEnumerable<string> Palettes => All.Select(c => c.Palette).Where(p => p.Length > 0).Distinct();
@@ -155,6 +223,12 @@ public static class CommandTable
 
     private static PullResultDto PullResult(CommandRun run, string image, GatewayReply reply) =>
         reply.Result ?? throw new CliFailure($"node {run.Args.Node} answered the pull of {image} without a result");
+
+    private static ClusterViewDto ClusterOf(CommandRun run, GatewayReply reply) =>
+        reply.Cluster ?? throw new CliFailure($"node {run.Args.Node} answered cluster show without the cluster");
+
+    private static BlobWhereaboutsDto BlobOf(CommandRun run, GatewayReply reply) =>
+        reply.Blob ?? throw new CliFailure($"node {run.Args.Node} answered blob where without the blob's holders");
 
     private static int Print(CommandRun run, string text)
     {

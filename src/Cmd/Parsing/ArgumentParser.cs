@@ -176,7 +176,7 @@ public static class ArgumentParser
             throw new UsageException($"'{topic}' needs at least one {last.Name}");
         if (!last.Many && operands.Count > expected.Length)
             throw new UsageException(
-                $"'{topic}' takes {string.Join(' ', expected.Select(o => o.Name))}, got unexpected '{string.Join(' ', operands.Skip(expected.Length))}'");
+                $"'{topic}' takes {string.Join(' ', expected.Select(o => o.ToString()))}, got unexpected '{string.Join(' ', operands.Skip(expected.Length))}'");
         // Resolved once, so that every message names the directory that was written.
         return operands
             .Select((word, i) => expected[Math.Min(i, expected.Length - 1)].Directory ? Path.GetFullPath(word, env.CurrentDirectory) : word)

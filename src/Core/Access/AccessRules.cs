@@ -17,6 +17,10 @@ public static class AccessRules
         [GatewayOps.Rootfs] = new(Permission.Use, "writing an image's root filesystem"),
         [GatewayOps.Export] = new(Permission.Use, "exporting images"),
         [GatewayOps.RemoveImage] = new(Permission.Administer, "removing images"),
+        [GatewayOps.ClusterShow] = new(Permission.Use, "showing the cluster's members"),
+        [GatewayOps.BlobWhere] = new(Permission.Use, "finding which members hold a blob"),
+        [GatewayOps.ClusterLeave] = new(Permission.Administer, "making a member leave the cluster"),
+        [GatewayOps.ClusterDown] = new(Permission.Administer, "downing a cluster member"),
     };
 
     public static IReadOnlyDictionary<string, AccessRule> All => Table;

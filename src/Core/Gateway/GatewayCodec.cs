@@ -21,13 +21,15 @@ public static class GatewayCodec
             .String("op", request.Op)
             .String("image", request.Image)
             .String("platform", request.Platform)
+            .String("address", request.Address)
+            .String("digest", request.Digest)
             .String("token", request.Token)
             .EndObject().ToUtf8Line();
 
     public static GatewayRequest DecodeRequest(ReadOnlySpan<byte> utf8)
     {
         var reader = Start(utf8, "request");
-        string? op = null, image = null, platform = null, token = null;
+        string? op = null, image = null, platform = null, token = null, address = null, digest = null;
         while (NextMember(ref reader) is { } name)
         {
             switch (name)
@@ -35,12 +37,14 @@ public static class GatewayCodec
                 case "op": op = ReadString(ref reader, name); break;
                 case "image": image = ReadString(ref reader, name); break;
                 case "platform": platform = ReadString(ref reader, name); break;
+                case "address": address = ReadString(ref reader, name); break;
+                case "digest": digest = ReadString(ref reader, name); break;
                 case "token": token = ReadString(ref reader, name); break;
                 default: reader.Skip(); break;
             }
         }
         End(ref reader, "request");
-        return new GatewayRequest(Required(op, "op", "request"), image, platform, token);
+        return new GatewayRequest(Required(op, "op", "request"), image, platform, token, address, digest);
     }
 
     /// <summary>The reply as one line of the gateway's stream, line break included.</summary>
@@ -50,6 +54,8 @@ public static class GatewayCodec
         if (reply.Progress is { } progress) WriteProgress(w.BeginObject("progress"), progress).EndObject();
         if (reply.Result is { } result) WriteResult(w.BeginObject("result"), result).EndObject();
         if (reply.Images is { } images) WriteImages(w.BeginArray("images"), images).EndArray();
+        if (reply.Cluster is { } cluster) WriteCluster(w.BeginObject("cluster"), cluster).EndObject();
+        if (reply.Blob is { } blob) WriteBlob(w.BeginObject("blob"), blob).EndObject();
         w.String("message", reply.Message);
         if (reply.Length is { } length) w.Number("length", length);
         return w.EndObject().ToUtf8Line();
@@ -63,6 +69,8 @@ public static class GatewayCodec
         PullProgressDto? progress = null;
         PullResultDto? result = null;
         IReadOnlyList<ImageSummaryDto>? images = null;
+        ClusterViewDto? cluster = null;
+        BlobWhereaboutsDto? blob = null;
         while (NextMember(ref reader) is { } name)
         {
             switch (name)
@@ -73,13 +81,15 @@ public static class GatewayCodec
                 case "result": result = IsNull(ref reader) ? null : ReadResult(ref reader); break;
                 case "images": images = IsNull(ref reader) ? null : ReadArray(ref reader, name, ReadImage); break;
                 case "length": length = IsNull(ref reader) ? null : ReadInt64(ref reader, name); break;
+                case "cluster": cluster = IsNull(ref reader) ? null : ReadCluster(ref reader); break;
+                case "blob": blob = IsNull(ref reader) ? null : ReadBlob(ref reader); break;
                 default: reader.Skip(); break;
             }
         }
         End(ref reader, "reply");
         if (kind == GatewayKinds.Data && length is not (>= 0 and <= MaxDataLength))
             throw new JsonException(length is null ? "a data reply has no 'length'" : $"a data reply's 'length' is out of range: {length}");
-        return new GatewayReply(Required(kind, "kind", "reply"), progress, result, images, message, length);
+        return new GatewayReply(Required(kind, "kind", "reply"), progress, result, images, message, length, cluster, blob);
     }
 
     /// <summary><c>pull --json</c>'s output: the result record alone.</summary>
@@ -89,6 +99,47 @@ public static class GatewayCodec
     /// <summary><c>image ls --json</c>'s output: an array of image summaries.</summary>
     public static string EncodeImages(IReadOnlyList<ImageSummaryDto> images) =>
         WriteImages(new JsonLineWriter().BeginArray(), images).EndArray().ToString();
+
+    /// <summary><c>cluster show --json</c>'s output: the cluster as the answering node sees it.</summary>
+    public static string EncodeCluster(ClusterViewDto cluster) =>
+        WriteCluster(new JsonLineWriter().BeginObject(), cluster).EndObject().ToString();
+
+    /// <summary><c>blob where --json</c>'s output.</summary>
+    public static string EncodeBlob(BlobWhereaboutsDto blob) =>
+        WriteBlob(new JsonLineWriter().BeginObject(), blob).EndObject().ToString();
+
+    private static JsonLineWriter WriteCluster(JsonLineWriter w, ClusterViewDto cluster)
+    {
+        w.String("self", cluster.Self).String("leader", cluster.Leader).BeginArray("members");
+        foreach (var member in cluster.Members)
+        {
+            w.BeginObject()
+                .String("address", member.Address)
+                .String("status", member.Status)
+                .BeginArray("roles");
+            foreach (var role in member.Roles) w.String(null, role);
+            w.EndArray()
+                .Boolean("reachable", member.Reachable)
+                .Boolean("leader", member.Leader)
+                .String("peerUrl", member.PeerUrl)
+                .EndObject();
+        }
+        return w.EndArray();
+    }
+
+    private static JsonLineWriter WriteBlob(JsonLineWriter w, BlobWhereaboutsDto blob)
+    {
+        w.String("digest", blob.Digest).BeginArray("holders");
+        foreach (var holder in blob.Holders)
+            w.BeginObject()
+                .String("address", holder.Address)
+                .String("peerUrl", holder.PeerUrl)
+                .String("state", holder.State)
+                .EndObject();
+        w.EndArray().BeginArray("unanswered");
+        foreach (var address in blob.Unanswered) w.String(null, address);
+        return w.EndArray();
+    }
 
     private static JsonLineWriter WriteProgress(JsonLineWriter w, PullProgressDto progress)
     {
@@ -229,6 +280,84 @@ public static class GatewayCodec
             Required(platform, "platform", "image summary"), size, (int)layers, when);
     }
 
+    private static ClusterViewDto ReadCluster(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject, "cluster");
+        string? self = null, leader = null;
+        IReadOnlyList<ClusterMemberDto> members = [];
+        while (NextMember(ref reader) is { } name)
+        {
+            switch (name)
+            {
+                case "self": self = ReadString(ref reader, name); break;
+                case "leader": leader = ReadString(ref reader, name); break;
+                case "members": members = ReadArray(ref reader, name, ReadMember); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new ClusterViewDto(Required(self, "self", "cluster"), leader, members);
+    }
+
+    private static ClusterMemberDto ReadMember(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject, "cluster member");
+        string? address = null, status = null, peerUrl = null;
+        IReadOnlyList<string> roles = [];
+        bool reachable = true, leader = false;
+        while (NextMember(ref reader) is { } name)
+        {
+            switch (name)
+            {
+                case "address": address = ReadString(ref reader, name); break;
+                case "status": status = ReadString(ref reader, name); break;
+                case "roles": roles = ReadArray(ref reader, name, ReadArrayString); break;
+                case "reachable": reachable = ReadBoolean(ref reader, name); break;
+                case "leader": leader = ReadBoolean(ref reader, name); break;
+                case "peerUrl": peerUrl = ReadString(ref reader, name); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new ClusterMemberDto(
+            Required(address, "address", "cluster member"), Required(status, "status", "cluster member"), roles, reachable, leader, peerUrl);
+    }
+
+    private static BlobWhereaboutsDto ReadBlob(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject, "blob");
+        string? digest = null;
+        IReadOnlyList<BlobHolderDto> holders = [];
+        IReadOnlyList<string> unanswered = [];
+        while (NextMember(ref reader) is { } name)
+        {
+            switch (name)
+            {
+                case "digest": digest = ReadString(ref reader, name); break;
+                case "holders": holders = ReadArray(ref reader, name, ReadHolder); break;
+                case "unanswered": unanswered = ReadArray(ref reader, name, ReadArrayString); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new BlobWhereaboutsDto(Required(digest, "digest", "blob"), holders, unanswered);
+    }
+
+    private static BlobHolderDto ReadHolder(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject, "blob holder");
+        string? address = null, peerUrl = null, state = null;
+        while (NextMember(ref reader) is { } name)
+        {
+            switch (name)
+            {
+                case "address": address = ReadString(ref reader, name); break;
+                case "peerUrl": peerUrl = ReadString(ref reader, name); break;
+                case "state": state = ReadString(ref reader, name); break;
+                default: reader.Skip(); break;
+            }
+        }
+        return new BlobHolderDto(
+            Required(address, "address", "blob holder"), peerUrl ?? "", Required(state, "state", "blob holder"));
+    }
+
     private static string ReadArrayString(ref Utf8JsonReader reader) =>
         ReadString(ref reader, "array element") ?? throw new JsonException("a string array holds a null");
 
@@ -292,6 +421,13 @@ public static class GatewayCodec
         reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value)
             ? value
             : throw new JsonException($"'{name}' must be a whole number, found {Describe(reader.TokenType)}");
+
+    private static bool ReadBoolean(ref Utf8JsonReader reader, string name) => reader.TokenType switch
+    {
+        JsonTokenType.True => true,
+        JsonTokenType.False => false,
+        var other => throw new JsonException($"'{name}' must be true or false, found {Describe(other)}"),
+    };
 
     private static double ReadDouble(ref Utf8JsonReader reader, string name) =>
         reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var value)

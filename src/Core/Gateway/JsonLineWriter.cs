@@ -4,7 +4,7 @@ using System.Text;
 namespace PullCluster.Core.Gateway;
 
 /// <summary>
-/// Writes one compact JSON value for the gateway: objects, arrays, strings and numbers, with null members
+/// Writes one compact JSON value for the gateway: objects, arrays, strings, numbers and booleans, with null members
 /// left out. Strings escape only what JSON requires (quote, backslash, control characters), so image
 /// references and error messages stay readable.
 /// </summary>
@@ -42,6 +42,13 @@ internal sealed class JsonLineWriter
         Name(name);
         // "R" is the shortest text that parses back to the same double.
         text.Append(value.ToString("R", CultureInfo.InvariantCulture));
+        return this;
+    }
+
+    public JsonLineWriter Boolean(string name, bool value)
+    {
+        Name(name);
+        text.Append(value ? "true" : "false");
         return this;
     }
 

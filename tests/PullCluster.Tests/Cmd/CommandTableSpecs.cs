@@ -1,5 +1,6 @@
 using PullCluster.Cmd.Commands;
 using PullCluster.Cmd.Parsing;
+using PullCluster.Core.Gateway;
 using Xunit;
 
 namespace PullCluster.Tests.Cmd;
@@ -71,7 +72,7 @@ public class CommandTableSpecs
             var args = Parse(DocumentedForm(command, spelling.Split(' ')));
 
             Assert.Equal(command, args.Command);
-            Assert.Equal(command.Operands.Any(o => o.Many) ? 2 : command.Operands.Length, args.Operands.Count);
+            Assert.Equal(command.Operands.Any(o => o.Many) ? 2 : command.Operands.Count(o => !o.Optional), args.Operands.Count);
             Assert.Equal(command.Takes(CommandOption.Platform) ? "linux/amd64" : null, args.Platform);
             Assert.Equal(command.Takes(CommandOption.Json), args.Json);
             Assert.Equal(command.Takes(CommandOption.Quiet), args.Quiet);
@@ -93,6 +94,29 @@ public class CommandTableSpecs
             var error = Assert.Throws<UsageException>(() => Parse(words));
             Assert.Contains($"'{path}' does not take {option.Name}", error.Message);
         }
+    }
+
+    [Theory]
+    [InlineData("cluster show", GatewayOps.ClusterShow, null, null)]
+    [InlineData("cluster leave", GatewayOps.ClusterLeave, null, null)]
+    [InlineData("cluster leave 127.0.0.12:4711", GatewayOps.ClusterLeave, "127.0.0.12:4711", null)]
+    [InlineData("cluster down akka.ssl.tcp://pullcluster@127.0.0.12:4711", GatewayOps.ClusterDown, "akka.ssl.tcp://pullcluster@127.0.0.12:4711", null)]
+    [InlineData("blob where sha256:ab --json", GatewayOps.BlobWhere, null, "sha256:ab")]
+    public void Cluster_palette_commands_send_their_operand_as_the_member_or_the_digest(string line, string op, string? address, string? digest)
+    {
+        var args = Parse(line.Split(' '));
+
+        Assert.Equal(new GatewayRequest(op, Address: address, Digest: digest), args.Command.Call!.Request(args, ""));
+    }
+
+    [Theory]
+    [InlineData("cluster down", "'cluster down' needs ADDR: missing ADDR")]
+    [InlineData("blob where", "'blob where' needs DIGEST: missing DIGEST")]
+    [InlineData("cluster leave a b", "'cluster leave' takes [ADDR], got unexpected 'b'")]
+    [InlineData("cluster", "'cluster' needs a subcommand: show, leave, down")]
+    public void Cluster_palette_commands_refuse_missing_or_extra_operands_naming_them(string line, string expected)
+    {
+        Assert.Equal(expected, Assert.Throws<UsageException>(() => Parse(line.Split(' '))).Message.Split(" (see")[0]);
     }
 
     [Fact]

@@ -25,6 +25,18 @@ public sealed class GatewayCodecSpecs
         "127.0.0.1:5000/base:1", "sha256:aa", "linux/arm64/v8", 219_700_000, 3,
         new DateTimeOffset(2026, 11, 23, 16, 49, 30, 681, TimeSpan.FromHours(2)).AddTicks(2345));
 
+    private static readonly ClusterViewDto Cluster = new(
+        "akka.ssl.tcp://pullcluster@127.0.0.11:4711", "akka.ssl.tcp://pullcluster@127.0.0.11:4711",
+        [
+            new ClusterMemberDto("akka.ssl.tcp://pullcluster@127.0.0.11:4711", "Up", [], true, true, "http://127.0.0.11:4811"),
+            new ClusterMemberDto("akka.ssl.tcp://pullcluster@127.0.0.12:4711", "Leaving", ["gpu"], false, false, null),
+        ]);
+
+    private static readonly BlobWhereaboutsDto Blob = new(
+        "sha256:ab",
+        [new BlobHolderDto("akka.ssl.tcp://pullcluster@127.0.0.11:4711", "http://127.0.0.11:4811", "complete")],
+        ["akka.ssl.tcp://pullcluster@127.0.0.13:4711"]);
+
     private static string Text(byte[] line) => Encoding.UTF8.GetString(line);
 
     [Fact]
@@ -244,6 +256,70 @@ public sealed class GatewayCodecSpecs
         Assert.Equal("done", reply.Message);
     }
 
+    [Theory]
+    [InlineData(GatewayOps.ClusterLeave, "127.0.0.12:4711", null, "{\"op\":\"cluster-leave\",\"address\":\"127.0.0.12:4711\"}\n")]
+    [InlineData(GatewayOps.BlobWhere, null, "sha256:ab", "{\"op\":\"blob-where\",\"digest\":\"sha256:ab\"}\n")]
+    public void Cluster_requests_carry_the_member_or_the_digest_and_read_back(string op, string? address, string? digest, string expected)
+    {
+        var request = new GatewayRequest(op, Address: address, Digest: digest);
+
+        var line = GatewayCodec.EncodeRequestLine(request);
+
+        Assert.Equal(expected, Text(line));
+        Assert.Equal(request, GatewayCodec.DecodeRequest(line));
+    }
+
+    [Fact]
+    public void A_cluster_reply_reads_back_member_by_member()
+    {
+        var reply = GatewayCodec.DecodeReply(GatewayCodec.EncodeReplyLine(new GatewayReply(GatewayKinds.Cluster, Cluster: Cluster)));
+
+        Assert.Equal((Cluster.Self, Cluster.Leader), (reply.Cluster!.Self, reply.Cluster.Leader));
+        Assert.Equal(Cluster.Members.Count, reply.Cluster.Members.Count);
+        for (var i = 0; i < Cluster.Members.Count; i++)
+        {
+            Assert.Equal(Cluster.Members[i] with { Roles = [] }, reply.Cluster.Members[i] with { Roles = [] });
+            Assert.Equal(Cluster.Members[i].Roles, reply.Cluster.Members[i].Roles);
+        }
+    }
+
+    [Fact]
+    public void A_blob_reply_reads_back_with_its_holders_and_the_silent_members()
+    {
+        var reply = GatewayCodec.DecodeReply(GatewayCodec.EncodeReplyLine(new GatewayReply(GatewayKinds.Blob, Blob: Blob)));
+
+        Assert.Equal(Blob.Digest, reply.Blob!.Digest);
+        Assert.Equal(Blob.Holders, reply.Blob.Holders);
+        Assert.Equal(Blob.Unanswered, reply.Blob.Unanswered);
+    }
+
+    [Fact]
+    public void The_serializer_reads_cluster_and_blob_replies_as_the_same_records()
+    {
+        var cluster = JsonSerializer.Deserialize<GatewayReply>(GatewayCodec.EncodeReplyLine(new GatewayReply(GatewayKinds.Cluster, Cluster: Cluster)), Serializer)!;
+        var blob = JsonSerializer.Deserialize<GatewayReply>(GatewayCodec.EncodeReplyLine(new GatewayReply(GatewayKinds.Blob, Blob: Blob)), Serializer)!;
+
+        Assert.Equal(Cluster.Members.Select(m => (m.Address, m.Status, m.Reachable, m.Leader, m.PeerUrl)),
+            cluster.Cluster!.Members.Select(m => (m.Address, m.Status, m.Reachable, m.Leader, m.PeerUrl)));
+        Assert.Equal(Blob.Holders, blob.Blob!.Holders);
+    }
+
+    [Fact]
+    public void Json_output_of_cluster_show_and_blob_where_is_one_document_each()
+    {
+        using var cluster = JsonDocument.Parse(GatewayCodec.EncodeCluster(Cluster));
+        using var blob = JsonDocument.Parse(GatewayCodec.EncodeBlob(Blob));
+
+        var members = cluster.RootElement.GetProperty("members");
+        Assert.Equal(2, members.GetArrayLength());
+        Assert.True(members[0].GetProperty("leader").GetBoolean());
+        Assert.False(members[1].GetProperty("reachable").GetBoolean());
+        Assert.False(members[1].TryGetProperty("peerUrl", out _));
+        Assert.Equal("gpu", members[1].GetProperty("roles")[0].GetString());
+        Assert.Equal("complete", blob.RootElement.GetProperty("holders")[0].GetProperty("state").GetString());
+        Assert.Equal(1, blob.RootElement.GetProperty("unanswered").GetArrayLength());
+    }
+
     [Fact]
     public void Members_it_does_not_know_are_skipped_so_a_newer_node_can_add_some()
     {
@@ -264,6 +340,9 @@ public sealed class GatewayCodecSpecs
     [InlineData("{\"kind\":\"progress\",\"progress\":{\"image\":\"a\",\"layers\":[{\"digest\":\"d\",\"size\":\"big\",\"done\":0,\"state\":\"Waiting\"}]}}", "'size' must be a whole number")]
     [InlineData("{\"kind\":\"images\",\"images\":{}}", "expected an array for the images")]
     [InlineData("[\"kind\"]", "expected an object for the reply")]
+    [InlineData("{\"kind\":\"cluster\",\"cluster\":{\"self\":\"a\",\"members\":[{\"address\":\"a\",\"status\":\"Up\",\"reachable\":\"yes\"}]}}", "'reachable' must be true or false")]
+    [InlineData("{\"kind\":\"cluster\",\"cluster\":{\"members\":[]}}", "the cluster has no 'self'")]
+    [InlineData("{\"kind\":\"blob\",\"blob\":{\"digest\":\"sha256:ab\",\"holders\":[{\"address\":\"a\"}]}}", "the blob holder has no 'state'")]
     public void A_reply_missing_or_mistyping_a_member_is_refused_naming_it(string json, string expected)
     {
         var e = Assert.ThrowsAny<JsonException>(() => GatewayCodec.DecodeReply(Encoding.UTF8.GetBytes(json)));
