@@ -27,7 +27,7 @@ public abstract class FarmFixture(int size) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var registry = RegistryProcess.StartAsync();
-        var farm = ClusterFarm.StartAsync(Size, _dir.Subdirectory("farm"));
+        var farm = ClusterFarm.StartAsync(Size, _dir.Subdirectory("farm"), await NodeEnvironmentAsync());
         try
         {
             await Task.WhenAll(registry, farm);
@@ -40,12 +40,16 @@ public abstract class FarmFixture(int size) : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_farm is not null) await _farm.DisposeAsync();
         if (_registry is not null) await _registry.DisposeAsync();
         _dir.Dispose();
     }
+
+    /// <summary>What every node's environment adds (and its restarts'), e.g. a journal in PostgreSQL.</summary>
+    protected virtual Task<IReadOnlyDictionary<string, string>?> NodeEnvironmentAsync() =>
+        Task.FromResult<IReadOnlyDictionary<string, string>?>(null);
 }
 
 public sealed class FarmOfThreeFixture() : FarmFixture(3);
