@@ -63,7 +63,8 @@ public static class PullNode
 
         var cluster = Akka.Cluster.Cluster.Get(system);
         var self = new FarmNode(cluster.SelfAddress.ToString(), services.PeerUrl);
-        system.ActorOf(FarmMembership.Props(), "farm-membership");
+        system.ActorOf(FarmMembership.Props(services.Layout.FarmMarker,
+            system.Settings.Config.GetBoolean("pullcluster.cluster.restarted-first-seed", false)), "farm-membership");
         system.ActorOf(BlobHoldings.Props(services, self), BlobHoldings.Name);
         var authority = ClusterSharding.Get(system).Start(
             BlobAuthorityRouting.TypeName, BlobAuthority.Props, ClusterShardingSettings.Create(system),

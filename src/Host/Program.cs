@@ -43,7 +43,8 @@ try
     settings = PullClusterSettings.FromConfig(config, options.Store);
     if (options.Postgres is { } postgres) settings = settings with { Journal = settings.JournalOrDefault with { PostgresConnectionString = postgres } };
     config = config.WithFallback(PullNode.AkkaConfig(settings));
-    farm = FarmSetup.From(config, options);
+    farm = FarmSetup.From(config, options, new PullCluster.Core.Store.StoreLayout(settings.StoreRoot).FarmMarker);
+    config = farm.AkkaConfig.WithFallback(config);
     remote = RemoteEndpoint.FromConfig(config, farm.MembershipSecret);
     if (remote is not null) config = remote.Enforce(config);
 }

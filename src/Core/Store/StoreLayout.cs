@@ -22,6 +22,9 @@ public sealed class StoreLayout
     public string Tmp => Path.Combine(Root, "tmp");
     public string NodeLock => Path.Combine(Root, "store.lock");
 
+    /// <summary>Touched while the node is a member of a farm: how a restart knows it was one a moment ago.</summary>
+    public string FarmMarker => Path.Combine(Root, "farm-member");
+
     public string BlobPath(Digest d) => Path.Combine(Blobs, d.Algorithm, d.Hex);
     public string IngestPath(Digest d) => Path.Combine(Ingest, $"{d.Algorithm}-{d.Hex}.partial");
     public string LayerPath(Digest chainId) => Path.Combine(Layers, chainId.Algorithm, chainId.Hex);

@@ -78,10 +78,33 @@ public sealed class FarmOptionsSpecs : IDisposable
         return file;
     }
 
-    private static FarmSetup Setup(params string[] args)
+    [Fact]
+    public void A_first_seed_that_was_a_member_a_moment_ago_joins_the_others_instead_of_forming_a_farm_alone()
+    {
+        var secret = Secret();
+        var marker = _dir.Combine("farm-member");
+        string[] args = ["--secret-file", secret, "--http", "127.0.0.11:4811", "--remote", "127.0.0.11:4711", "--seed", "127.0.0.11:4711", "--seed", "127.0.0.12:4711"];
+
+        var fresh = Setup(marker, args);
+        File.WriteAllText(marker, "");
+        var restarted = Setup(marker, args);
+        File.SetLastWriteTimeUtc(marker, DateTime.UtcNow - TimeSpan.FromMinutes(5));
+        var afterLongDown = Setup(marker, args);
+
+        Assert.Equal(["127.0.0.11:4711", "127.0.0.12:4711"], fresh.Seeds);
+        Assert.False(fresh.RestartedFirstSeed);
+        Assert.Equal(["127.0.0.12:4711", "127.0.0.11:4711"], restarted.Seeds);
+        Assert.True(restarted.RestartedFirstSeed);
+        Assert.True(restarted.AkkaConfig.GetBoolean("pullcluster.cluster.restarted-first-seed"));
+        Assert.False(afterLongDown.RestartedFirstSeed);
+    }
+
+    private static FarmSetup Setup(params string[] args) => Setup(Path.Combine(Path.GetTempPath(), "no-such-farm-marker"), args);
+
+    private static FarmSetup Setup(string marker, string[] args)
     {
         var options = NodeOptions.Parse(args);
         var config = NodeConfig.Load(options).WithFallback(ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.port = 0"));
-        return FarmSetup.From(config, options);
+        return FarmSetup.From(config, options, marker);
     }
 }
