@@ -45,11 +45,11 @@ public sealed class FarmSharedJournalSpecs(FarmOnOnePostgresFixture fixture, ITe
 
         Assert.Equal(BlobBytes(image), first.Sum(r => r.BytesFromRegistry));
         Assert.Equal(0, again.BytesFetched);
-        // Its journal (its own persistence id in the shared tables) already held its blobs and layers: nothing had to
-        // be adopted from the disk after the kill.
+        // Its journal (its own persistence id in the shared tables) already held its layers: none had to be adopted from
+        // the disk after the kill, and none belonged to the other node.
         var ready = await restarted.WaitForLogAsync("store journal ready:", TimeSpan.FromSeconds(60));
-        Assert.Contains($"store journal ready: {Blobs(image).Count()} blobs, {image.Layers.Count} layers", ready);
-        Assert.Contains("0 blobs forgotten, 0 adopted; 0 layers forgotten, 0 adopted", ready);
+        Assert.Contains($"blobs, {image.Layers.Count} layers,", ready);
+        Assert.Contains("0 layers forgotten, 0 adopted", ready);
         await AssertRootfsAsync(1, reference, await expected);
     }
 }
