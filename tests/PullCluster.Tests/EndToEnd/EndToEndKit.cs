@@ -151,13 +151,17 @@ public abstract class EndToEndKit : Akka.TestKit.Xunit2.TestKit
     internal static void AssertSameTree(string expectedDir, string actualDir) =>
         Assert.Empty(FileTree.Diff(FileTree.Capture(expectedDir), FileTree.Capture(actualDir)));
 
-    /// <summary>Polls until <paramref name="condition"/> holds, for effects the node completes after replying (cleanup).</summary>
+    /// <summary>
+    /// Polls until <paramref name="condition"/> holds, for effects the node completes after replying (cleanup). The
+    /// default wait is long because the suite runs farms of node processes beside these specs on two cores.
+    /// </summary>
     internal static async Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        var wait = within ?? TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + wait;
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new XunitException($"not within {within ?? TimeSpan.FromSeconds(10)}: {what}");
+            if (DateTime.UtcNow > deadline) throw new XunitException($"not within {wait}: {what}");
             await Task.Delay(20);
         }
     }
