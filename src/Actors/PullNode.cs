@@ -62,7 +62,7 @@ public static class PullNode
         foreach (var file in unreadable) system.Log.Warning("image record {0} does not parse; it was left as it is", file);
 
         var cluster = Akka.Cluster.Cluster.Get(system);
-        var self = new FarmNode(cluster.SelfAddress.ToString(), services.PeerUrl);
+        var self = new FarmNode(cluster.SelfAddress.ToString(), services.PeerUrl, cluster.SelfUniqueAddress.Uid);
         system.ActorOf(FarmMembership.Props(services.Layout.FarmMarker,
             system.Settings.Config.GetBoolean("pullcluster.cluster.restarted-first-seed", false)), "farm-membership");
         system.ActorOf(BlobHoldings.Props(services, self), BlobHoldings.Name);

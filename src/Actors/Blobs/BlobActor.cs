@@ -242,7 +242,7 @@ public sealed class BlobActor : ReceiveActor, IWithTimers
             // The peer is dropped for this blob; what arrived stays in the ingest (unless it failed verification) and
             // the next source resumes after it.
             _log.Warning("blob {0}: peer {1} failed ({2}); asking the farm for another source", _digest, peer, cause.Message);
-            _excluded.Add(peer.Address);
+            _excluded.Add(peer.Key);
             Timers.Cancel("progress");
             _cancel?.Dispose();
             _cancel = null;

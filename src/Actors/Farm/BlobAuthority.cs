@@ -53,7 +53,7 @@ public sealed class BlobAuthority : ReceiveActor, IWithTimers
         Receive<AcquireBlob>(request =>
         {
             _pending.Add((request, Sender));
-            Discover(request.Requester.Address);
+            Discover(request.Requester.Key);
         });
         ReceiveCommon();
     }
@@ -62,8 +62,7 @@ public sealed class BlobAuthority : ReceiveActor, IWithTimers
     {
         var members = _cluster.State.Members
             .Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp && !_cluster.State.Unreachable.Contains(m))
-            .Select(m => m.Address.ToString())
-            .Where(a => a != requester)
+            .Where(m => FarmNode.KeyOf(m.UniqueAddress) != requester)
             .ToList();
         Become(Discovering);
         if (members.Count == 0)
@@ -73,8 +72,8 @@ public sealed class BlobAuthority : ReceiveActor, IWithTimers
         }
         foreach (var member in members)
         {
-            _unanswered.Add(member);
-            Context.ActorSelection($"{member}/user/{BlobHoldings.Name}").Tell(new WhoHolds(_sources.Digest));
+            _unanswered.Add(FarmNode.KeyOf(member.UniqueAddress));
+            Context.ActorSelection($"{member.Address}/user/{BlobHoldings.Name}").Tell(new WhoHolds(_sources.Digest));
         }
         Timers.StartSingleTimer("gather", new GatherElapsed(), Gather);
         Timers.StartSingleTimer("discovery", new Decide(), DiscoveryTimeout);
@@ -86,7 +85,7 @@ public sealed class BlobAuthority : ReceiveActor, IWithTimers
         Receive<Holding>(holding =>
         {
             _sources.Learned(holding);
-            _unanswered.Remove(holding.Node.Address);
+            _unanswered.Remove(holding.Node.Key);
             if (_unanswered.Count == 0 && _gathered) Answer();
         });
         Receive<GatherElapsed>(_ =>
@@ -131,8 +130,8 @@ public sealed class BlobAuthority : ReceiveActor, IWithTimers
     {
         Receive<BlobHeld>(held => _sources.Held(held.Holder));
         Receive<BlobFetchAbandoned>(abandoned => _sources.Abandoned(abandoned.Node));
-        Receive<ClusterEvent.UnreachableMember>(e => _sources.Gone(e.Member.Address.ToString()));
-        Receive<ClusterEvent.MemberRemoved>(e => _sources.Gone(e.Member.Address.ToString()));
+        Receive<ClusterEvent.UnreachableMember>(e => _sources.Gone(FarmNode.KeyOf(e.Member.UniqueAddress)));
+        Receive<ClusterEvent.MemberRemoved>(e => _sources.Gone(FarmNode.KeyOf(e.Member.UniqueAddress)));
         Receive<ClusterEvent.IReachabilityEvent>(_ => { });
     }
 

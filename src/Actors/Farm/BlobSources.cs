@@ -32,7 +32,7 @@ public sealed class BlobSources(string digest)
 
     public IReadOnlyCollection<string> Fetchers => _fetchers;
 
-    /// <summary>Receiver address → the address of the node it receives from.</summary>
+    /// <summary>Receiver → the node it receives from (both by <see cref="FarmNode.Key"/>).</summary>
     public IReadOnlyDictionary<string, string> Receivers => _receivers;
 
     /// <summary>What a member said it has of the blob when asked.</summary>
@@ -61,7 +61,7 @@ public sealed class BlobSources(string digest)
     {
         if (requests.Count > 0 && _holders.Count == 0 && _fetchers.Count == 0 && _receivers.Count == 0)
         {
-            var fetcher = requests.Select(r => r.Requester).Where(n => n.Serves).DistinctBy(n => n.Address)
+            var fetcher = requests.Select(r => r.Requester).Where(n => n.Serves).DistinctBy(n => n.Key)
                 .OrderByDescending(n => Rendezvous(n.Address)).FirstOrDefault();
             if (fetcher is not null) _fetchers.Add(Remember(fetcher));
         }
@@ -73,7 +73,7 @@ public sealed class BlobSources(string digest)
     {
         var requester = Remember(request.Requester);
         var excluded = request.Excluded.ToHashSet();
-        bool Excluded(string address) => excluded.Contains(address) || excluded.Contains(_nodes[address].PeerUrl);
+        bool Excluded(string key) => excluded.Contains(key);
         bool Usable(string address) => address != requester && _nodes[address].Serves && !Excluded(address) && IsRooted(address, requester, Excluded);
 
         if (_fetchers.Contains(requester)) return new FetchFromRegistry(Digest);
@@ -82,7 +82,7 @@ public sealed class BlobSources(string digest)
 
         var best = _holders.Concat(_fetchers).Concat(_receivers.Keys).Distinct().Where(Usable)
             .OrderBy(a => Load(a) + (_holders.Contains(a) || _fetchers.Contains(a) ? 0 : FanOut))
-            .ThenByDescending(Rendezvous)
+            .ThenByDescending(k => Rendezvous(_nodes[k].Address))
             .FirstOrDefault();
         if (best is null)
         {
@@ -104,11 +104,11 @@ public sealed class BlobSources(string digest)
 
     public void Abandoned(FarmNode node)
     {
-        _fetchers.Remove(node.Address);
-        _receivers.Remove(node.Address);
+        _fetchers.Remove(node.Key);
+        _receivers.Remove(node.Key);
     }
 
-    /// <summary>A member became unreachable or left: it is no source, and those receiving from it will ask again.</summary>
+    /// <summary>A member (its <see cref="FarmNode.Key"/>) became unreachable or left: it is no source, and those receiving from it will ask again.</summary>
     public void Gone(string address)
     {
         _holders.Remove(address);
@@ -143,8 +143,8 @@ public sealed class BlobSources(string digest)
 
     private string Remember(FarmNode node)
     {
-        _nodes[node.Address] = node;
-        return node.Address;
+        _nodes[node.Key] = node;
+        return node.Key;
     }
 
     // Every authority incarnation computes the same order, so a restarted one picks the same fetcher.

@@ -1,13 +1,28 @@
+using System.Text.Json.Serialization;
 using Akka.Actor;
+using Akka.Cluster;
 
 namespace PullCluster.Actors.Farm;
 
 /// <summary>A member of the farm as the other members need it: its cluster address and where it serves blobs.</summary>
 /// <param name="Address">The node's Akka address (<c>akka.ssl.tcp://pullcluster@host:port</c>), as member events name it.</param>
 /// <param name="PeerUrl">Its peer HTTP listener (<c>http://host:port</c>); empty when it serves none.</param>
-public sealed record FarmNode(string Address, string PeerUrl)
+/// <param name="Uid">Its incarnation (Akka's unique address): a node restarted on the same address is another one.</param>
+public sealed record FarmNode(string Address, string PeerUrl, long Uid = 0)
 {
+    [JsonIgnore]
     public bool Serves => PeerUrl.Length > 0;
+
+    /// <summary>
+    /// This incarnation: what the farm's choices are keyed by, so that a peer found dead is not confused with the node
+    /// restarted on its address (which a receiver that excluded the dead one must still be sent to).
+    /// </summary>
+    [JsonIgnore]
+    public string Key => KeyOf(Address, Uid);
+
+    public static string KeyOf(UniqueAddress member) => KeyOf(member.Address.ToString(), member.Uid);
+
+    private static string KeyOf(string address, long uid) => uid == 0 ? address : $"{address}#{uid}";
 
     public override string ToString() => Serves ? PeerUrl : Address;
 }

@@ -165,4 +165,17 @@ public sealed class BlobSourcesSpecs
 
         Assert.Equal(new FetchFromRegistry(Digest), answer);
     }
+
+    [Fact]
+    public void A_node_restarted_on_the_address_of_a_failed_one_is_a_source_for_those_that_excluded_the_failed_one()
+    {
+        var sources = new BlobSources(Digest);
+        var before = Node(1) with { Uid = 1 };
+        var after = Node(1) with { Uid = 2 };
+        sources.AssignTogether([new AcquireBlob(Digest, 100, before, [])]);
+        sources.Gone(before.Key);
+
+        Assert.Equal(new FetchFromRegistry(Digest), sources.Assign(new AcquireBlob(Digest, 100, after, [])));
+        Assert.Equal(new FetchFromPeer(Digest, after), sources.Assign(new AcquireBlob(Digest, 100, Node(2), [before.Key])));
+    }
 }

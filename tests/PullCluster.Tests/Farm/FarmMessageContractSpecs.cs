@@ -9,7 +9,7 @@ namespace PullCluster.Tests.Farm;
 public sealed class FarmMessageContractSpecs : IDisposable
 {
     private const string Digest = "sha256:2222222222222222222222222222222222222222222222222222222222222222";
-    private static readonly FarmNode Node = new("akka.ssl.tcp://pullcluster@127.0.0.11:4000", "http://127.0.0.11:5000");
+    private static readonly FarmNode Node = new("akka.ssl.tcp://pullcluster@127.0.0.11:4000", "http://127.0.0.11:5000", 1234567890);
 
     private readonly ActorSystem _system = ActorSystem.Create("farm-wire", ConfigurationFactory.ParseString("akka.loglevel = WARNING")
         .WithFallback(FarmMessageSerializer.AkkaConfig));
