@@ -59,14 +59,7 @@ public sealed class NodeMessageSerializer : ManifestJsonSerializer
     };
 
     /// <summary>Part of <see cref="PullNode.AkkaConfig"/>.</summary>
-    public static readonly Config AkkaConfig = ConfigurationFactory.ParseString("""
-        akka.actor {
-          serializers.pullcluster-node = "PullCluster.Actors.NodeMessageSerializer, PullCluster.Actors"
-          serialization-bindings {
-            "PullCluster.Actors.INodeMessage, PullCluster.Actors" = pullcluster-node
-          }
-        }
-        """);
+    public static readonly Config AkkaConfig = Binding("pullcluster-node", typeof(NodeMessageSerializer), typeof(INodeMessage));
 
     public NodeMessageSerializer(ExtendedActorSystem system) : base(system, Manifests, NodeJson.Default, "PullCluster node message")
     {

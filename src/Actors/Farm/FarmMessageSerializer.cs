@@ -27,14 +27,7 @@ public sealed class FarmMessageSerializer : ManifestJsonSerializer
     };
 
     /// <summary>Part of <see cref="PullNode.AkkaConfig"/>.</summary>
-    public static readonly Config AkkaConfig = ConfigurationFactory.ParseString("""
-        akka.actor {
-          serializers.pullcluster-farm = "PullCluster.Actors.Farm.FarmMessageSerializer, PullCluster.Actors"
-          serialization-bindings {
-            "PullCluster.Actors.Farm.IFarmMessage, PullCluster.Actors" = pullcluster-farm
-          }
-        }
-        """);
+    public static readonly Config AkkaConfig = Binding("pullcluster-farm", typeof(FarmMessageSerializer), typeof(IFarmMessage));
 
     public FarmMessageSerializer(ExtendedActorSystem system) : base(system, Manifests, FarmJson.Default, "PullCluster farm message")
     {

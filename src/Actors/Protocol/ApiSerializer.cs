@@ -43,14 +43,7 @@ public sealed class ApiSerializer : ManifestJsonSerializer
     /// a program through <see cref="RemoteTls.Bootstrap"/>; a program that builds its actor system otherwise must add
     /// it, or it cannot read the node's replies.
     /// </summary>
-    public static readonly Config AkkaConfig = ConfigurationFactory.ParseString("""
-        akka.actor {
-          serializers.pullcluster-api = "PullCluster.Actors.Protocol.ApiSerializer, PullCluster.Actors"
-          serialization-bindings {
-            "PullCluster.Actors.Protocol.IApiMessage, PullCluster.Actors" = pullcluster-api
-          }
-        }
-        """);
+    public static readonly Config AkkaConfig = Binding("pullcluster-api", typeof(ApiSerializer), typeof(IApiMessage));
 
     public ApiSerializer(ExtendedActorSystem system) : base(system, Manifests, ApiJson.Default, "PullCluster API message")
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
+using Akka.Configuration;
 using Akka.Serialization;
 using SerializationException = System.Runtime.Serialization.SerializationException;
 
@@ -49,4 +50,19 @@ public abstract class ManifestJsonSerializer : SerializerWithStringManifest
     }
 
     protected virtual string UnknownManifest(string manifest) => $"unknown {_what} manifest '{manifest}'";
+
+    /// <summary>
+    /// The configuration that binds every message implementing <paramref name="messages"/> to <paramref name="serializer"/>,
+    /// registered under <paramref name="name"/>: written from the types, so a renamed type cannot leave a stale binding.
+    /// </summary>
+    protected static Config Binding(string name, Type serializer, Type messages) => ConfigurationFactory.ParseString($$"""
+        akka.actor {
+          serializers.{{name}} = "{{AkkaTypeName(serializer)}}"
+          serialization-bindings {
+            "{{AkkaTypeName(messages)}}" = {{name}}
+          }
+        }
+        """);
+
+    private static string AkkaTypeName(Type type) => $"{type.FullName}, {type.Assembly.GetName().Name}";
 }
