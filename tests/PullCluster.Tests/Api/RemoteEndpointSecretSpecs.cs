@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Configuration;
 using PullCluster.Actors;
@@ -13,6 +14,7 @@ namespace PullCluster.Tests.Api;
 /// (these tests run as root, as the suite does); what a node presents and accepts; and the rules that hold with or
 /// without a secret (the only transport is the TLS-enforced one; credentials that cannot be read stop the node).
 /// </summary>
+[SupportedOSPlatform("linux")]
 public sealed class RemoteEndpointSecretSpecs : IDisposable
 {
     private readonly TempDir _dir = TempDir.Create("remote-secret");

@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Akka.Configuration;
 using PullCluster.Host;
 using PullCluster.Tests.Infrastructure;
@@ -6,6 +7,7 @@ using Xunit;
 namespace PullCluster.Tests.Farm;
 
 /// <summary>The farm's flags and the checks a node makes of them before it starts anything.</summary>
+[SupportedOSPlatform("linux")]
 public sealed class FarmOptionsSpecs : IDisposable
 {
     private readonly TempDir _dir = TempDir.Create("farm-options");

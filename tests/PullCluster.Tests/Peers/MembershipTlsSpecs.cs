@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
@@ -22,6 +23,7 @@ namespace PullCluster.Tests.Peers;
 /// with another secret, without TLS, or of another farm posing as a member exchanges nothing with them, and the
 /// refusing side says why; a program holding a certificate from a configured CA still reaches a node with a secret.
 /// </summary>
+[SupportedOSPlatform("linux")]
 public sealed class MembershipTlsSpecs : IDisposable
 {
     /// <summary>How long a refused sender waits for a reply; an accepted one is answered within milliseconds.</summary>
