@@ -48,9 +48,6 @@ public static class PullNode
             downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
             split-brain-resolver.active-strategy = keep-majority
             sharding.passivation.default-idle-strategy.idle-entity.timeout = off
-            # A rebalance that waits on a region which died (a node restarted on its address before it was removed) holds
-            # its shard homeless until this runs out; an authority stops at once, so 10 s is ample for a live region.
-            sharding.handoff-timeout = 10s
           }
         }
         """);
